@@ -1,0 +1,44 @@
+// Two entries (the main-thread door and the worker) built from one table. onnxruntime-web stays a separate,
+// untouched file: its WASM threads re-import their own module as worker script, so it must not be merged.
+import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+import commonjs from '@rollup/plugin-commonjs';
+import resolve from '@rollup/plugin-node-resolve';
+import typescript from '@rollup/plugin-typescript';
+
+const ortDist = 'node_modules/onnxruntime-web/dist';
+const ortModule = 'ort.webgpu.bundle.min.mjs';
+const copies = [
+  [`${ortDist}/${ortModule}`, `dist/${ortModule}`],
+  [`${ortDist}/ort-wasm-simd-threaded.asyncify.wasm`, 'dist/ort-wasm-simd-threaded.asyncify.wasm'],
+  [`${ortDist}/ort-wasm-simd-threaded.asyncify.mjs`, 'dist/ort-wasm-simd-threaded.asyncify.mjs'],
+  ...readdirSync('models')
+    .filter((file) => file.endsWith('.onnx') || file.endsWith('.json') || file.endsWith('.md'))
+    .map((file) => [`models/${file}`, `dist/models/${file}`]),
+];
+
+const copyAssets = {
+  name: 'copy-assets',
+  writeBundle() {
+    mkdirSync('dist/models', { recursive: true });
+    for (const [from, to] of copies) copyFileSync(from, to);
+  },
+};
+
+const entries = [
+  { input: 'src/index.ts', file: 'index' },
+  { input: 'src/worker/worker.ts', file: 'worker' },
+];
+
+export default {
+  input: Object.fromEntries(entries.map(({ input, file }) => [file, input])),
+  external: ['onnxruntime-web/webgpu'],
+  output: {
+    dir: 'dist',
+    format: 'es',
+    sourcemap: true,
+    entryFileNames: '[name].js',
+    chunkFileNames: 'chunks/[name]-[hash].js',
+    paths: { 'onnxruntime-web/webgpu': `./${ortModule}` },
+  },
+  plugins: [resolve({ browser: true }), commonjs(), typescript({ tsconfig: './tsconfig.json' }), copyAssets],
+};

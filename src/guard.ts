@@ -1,0 +1,214 @@
+import * as Comlink from 'comlink';
+import { GuardError } from './errors.js';
+import { fromRawPixels } from './input/raw-pixels.js';
+import type { WireImage } from './input/decode.js';
+import { resolvePolicy } from './policy.js';
+import type { CheckOptions, GuardEvent, GuardInfo, GuardOptions, ImageInput, RawPixels, Report, WorkerApi, WorkerInitOptions } from './protocol.js';
+import { installErrorTransfer } from './wire.js';
+import { ALIVE_MESSAGE } from './worker/life-lock.js';
+
+/** A running guard: one worker with its models loaded, verified and validated. */
+export interface Guard {
+  /**
+   * Checks one image. Pixel buffers are transferred to the worker (the caller's array is detached afterwards);
+   * pass `{transfer: false}` in `options` to copy instead. Rejects with a {@link GuardError}, never answers
+   * `'show'` for an image it could not check completely.
+   */
+  check(image: ImageInput, options?: CheckOptions & { transfer?: boolean }): Promise<Report>;
+  /** The backend in use and why, the adapter, threads, isolation, and each model's identity. */
+  info(): Promise<GuardInfo>;
+  /** Releases the sessions, then the proxy, then terminates the worker. Pending checks reject with `'disposed'`. */
+  dispose(): Promise<void>;
+}
+
+interface Generation {
+  worker: Worker;
+  remote: Comlink.Remote<WorkerApi>;
+  ready: Promise<GuardInfo>;
+  pending: Set<(error: Error) => void>;
+  dead: GuardError | null;
+}
+
+let errorTransferInstalled = false;
+
+/**
+ * Starts a guard: spawns its module worker, loads the models named by the manifest, checks their SHA-256,
+ * chooses the backend (validating WebGPU against the manifest's expected outputs) and resolves once ready.
+ *
+ * @example
+ * ```ts
+ * const guard = await createGuard({ onProgress: (p) => bar.update(p.loaded / (p.total ?? 1)) });
+ * const report = await guard.check(pngBlob);
+ * if (report.decision === 'show') showCadMarks(report.cad);
+ * ```
+ */
+export async function createGuard(options: GuardOptions = {}): Promise<Guard> {
+  if (!errorTransferInstalled) {
+    installErrorTransfer();
+    errorTransferInstalled = true;
+  }
+  const client = new GuardClient(options);
+  await client.start();
+  return client;
+}
+
+class GuardClient implements Guard {
+  private readonly init: WorkerInitOptions;
+  private current: Generation | null = null;
+  private disposed = false;
+  private nextId = 1;
+
+  constructor(private readonly options: GuardOptions) {
+    this.init = {
+      backend: options.backend ?? 'auto',
+      manifestUrl: new URL(options.manifestUrl ?? './models/manifest.json', import.meta.url).href,
+      assetBase: new URL(options.assetBase ?? './', import.meta.url).href,
+      threads: options.threads ?? Math.min(4, globalThis.navigator?.hardwareConcurrency ?? 1),
+      allowSoftwareAdapter: options.allowSoftwareAdapter ?? false,
+      policy: resolvePolicy(options.policy),
+      faultInjection: options.faultInjection ?? {},
+      lifeLock: null,
+    };
+    if (!Number.isInteger(this.init.threads) || this.init.threads < 1) {
+      throw new GuardError('invalid-input', `threads must be a positive integer, got ${String(options.threads)}`);
+    }
+  }
+
+  async start(): Promise<void> {
+    const generation = this.spawn();
+    try {
+      await generation.ready;
+    } catch (error) {
+      this.kill(generation);
+      throw error;
+    }
+  }
+
+  private emit(event: GuardEvent): void {
+    this.options.onEvent?.(event);
+  }
+
+  private spawn(): Generation {
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'cadguard' });
+    const remote = Comlink.wrap<WorkerApi>(worker);
+    const lifeLock = globalThis.navigator?.locks ? `cadguard-${crypto.randomUUID()}` : null;
+    const generation: Generation = { worker, remote, ready: Promise.resolve(null as never), pending: new Set(), dead: null };
+    worker.addEventListener('message', (event: MessageEvent) => {
+      if (event.data?.type === ALIVE_MESSAGE && lifeLock) {
+        void navigator.locks.request(lifeLock, () => this.lost(generation, 'the worker stopped (it crashed, ran out of memory or was terminated)'));
+      }
+    });
+    // An uncaught error leaves the worker in an unknown state: it is replaced rather than trusted.
+    worker.addEventListener('error', (event) => {
+      event.preventDefault();
+      this.lost(generation, `the worker failed: ${event.message || 'it could not be loaded (check that worker.js is served next to index.js)'}`);
+    });
+    const callbacks = {
+      progress: (progress: Parameters<NonNullable<GuardOptions['onProgress']>>[0]) => this.options.onProgress?.(progress),
+      event: (event: GuardEvent) => this.emit(event),
+    };
+    generation.ready = this.track(generation, remote.init({ ...this.init, lifeLock }, Comlink.proxy(callbacks)));
+    this.current = generation;
+    return generation;
+  }
+
+  /** Rejects with `worker-lost` if the generation dies while the call is pending. */
+  private track<T>(generation: Generation, call: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (generation.dead) return reject(generation.dead);
+      generation.pending.add(reject);
+      call.then(resolve, reject).finally(() => generation.pending.delete(reject));
+    });
+  }
+
+  private lost(generation: Generation, reason: string): void {
+    if (generation.dead) return;
+    this.kill(generation, new GuardError('worker-lost', `${reason}; pending calls were rejected and the next check starts a fresh worker`));
+  }
+
+  private kill(generation: Generation, error = new GuardError('disposed', 'the guard was disposed')): void {
+    if (!generation.dead) generation.dead = error;
+    for (const reject of generation.pending) reject(generation.dead);
+    generation.pending.clear();
+    generation.worker.terminate();
+    if (this.current === generation) this.current = null;
+  }
+
+  /** The live generation, starting a fresh worker if the last one died. */
+  private async live(): Promise<Generation> {
+    if (this.disposed) throw new GuardError('disposed', 'the guard was disposed; create a new one with createGuard()');
+    let generation = this.current;
+    if (!generation) {
+      generation = this.spawn();
+      this.emit({ type: 'worker-restarted', reason: 'the previous worker was lost' });
+    }
+    await generation.ready;
+    return generation;
+  }
+
+  async check(image: ImageInput, options: CheckOptions & { transfer?: boolean } = {}): Promise<Report> {
+    const { signal } = options;
+    const aborted = () => new GuardError('aborted', 'the check was aborted');
+    if (signal?.aborted) throw aborted();
+    const { wire, transfers } = toWire(image, options.transfer ?? true);
+    const id = this.nextId++;
+    let sentTo: Generation | null = null;
+    const work = (async () => {
+      const generation = await this.live();
+      if (signal?.aborted) throw aborted();
+      sentTo = generation;
+      const request = { id, image: wire, expectedPixelSha256: options.expectedPixelSha256 ?? null, heatmap: options.heatmap ?? true };
+      return this.track(generation, generation.remote.check(Comlink.transfer(request, transfers))).catch((error: unknown) => {
+        if (error instanceof DOMException && error.name === 'DataCloneError') {
+          throw new GuardError('invalid-input', `the image cannot be sent to the worker: ${error.message}`);
+        }
+        throw error;
+      });
+    })();
+    if (!signal) return work;
+    return new Promise<Report>((resolve, reject) => {
+      const onAbort = () => {
+        sentTo?.remote.cancel(id).catch(() => undefined);
+        reject(aborted());
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
+  }
+
+  async info(): Promise<GuardInfo> {
+    const generation = await this.live();
+    return this.track(generation, generation.remote.info());
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    const generation = this.current;
+    if (!generation) return;
+    const released = generation.remote.dispose().catch(() => undefined);
+    await Promise.race([released, new Promise((resolve) => setTimeout(resolve, 2000))]);
+    generation.remote[Comlink.releaseProxy]();
+    this.kill(generation);
+  }
+}
+
+/** Prepares an input for the trip to the worker: what is transferred, and ImageData as its bytes. */
+function toWire(image: ImageInput, transfer: boolean): { wire: WireImage; transfers: Transferable[] } {
+  const transferable = (buffer: ArrayBufferLike): Transferable[] =>
+    transfer && buffer instanceof ArrayBuffer && buffer.byteLength > 0 ? [buffer] : [];
+  if (typeof ImageData !== 'undefined' && image instanceof ImageData) {
+    return { wire: { rgba: image.data, width: image.width, height: image.height }, transfers: transferable(image.data.buffer) };
+  }
+  if (image instanceof ArrayBuffer) return { wire: image, transfers: transferable(image) };
+  if (typeof ImageBitmap !== 'undefined' && image instanceof ImageBitmap) return { wire: image, transfers: transfer ? [image] : [] };
+  if (typeof Blob !== 'undefined' && image instanceof Blob) return { wire: image, transfers: [] };
+  if (typeof image === 'object' && image !== null && 'data' in image) {
+    // Validated here as well, so a malformed request fails before its buffer is detached.
+    fromRawPixels(image as RawPixels);
+    const raw = image as RawPixels;
+    return { wire: raw, transfers: transferable(raw.data.buffer) };
+  }
+  // Anything else goes to the worker as is and is refused there with the full list of accepted inputs.
+  return { wire: image as WireImage, transfers: [] };
+}

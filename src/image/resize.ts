@@ -1,0 +1,44 @@
+/**
+ * Area-average resize of a single-channel float image to `outWidth x outHeight`: each output pixel is the exact
+ * mean of the source area it covers (fractional pixels weighted), which neither aliases nor blurs like bilinear.
+ */
+export function resizeArea(source: Float32Array, width: number, height: number, outWidth: number, outHeight: number): Float32Array {
+  const columns = areaWeights(width, outWidth);
+  const rows = areaWeights(height, outHeight);
+  const temp = new Float64Array(height * outWidth);
+  for (let y = 0; y < height; y++) {
+    const rowOffset = y * width;
+    for (let ox = 0; ox < outWidth; ox++) {
+      const { start, weights } = columns[ox];
+      let sum = 0;
+      for (let k = 0; k < weights.length; k++) sum += weights[k] * source[rowOffset + start + k];
+      temp[y * outWidth + ox] = sum;
+    }
+  }
+  const out = new Float32Array(outWidth * outHeight);
+  for (let oy = 0; oy < outHeight; oy++) {
+    const { start, weights } = rows[oy];
+    for (let ox = 0; ox < outWidth; ox++) {
+      let sum = 0;
+      for (let k = 0; k < weights.length; k++) sum += weights[k] * temp[(start + k) * outWidth + ox];
+      out[oy * outWidth + ox] = sum;
+    }
+  }
+  return out;
+}
+
+/** Per output index: the first source index it covers and the normalised weights of the covered source pixels. */
+export function areaWeights(inSize: number, outSize: number): { start: number; weights: Float64Array }[] {
+  const scale = inSize / outSize;
+  const result = [];
+  for (let o = 0; o < outSize; o++) {
+    const from = o * scale;
+    const to = (o + 1) * scale;
+    const start = Math.floor(from);
+    const end = Math.min(inSize, Math.ceil(to));
+    const weights = new Float64Array(end - start);
+    for (let i = start; i < end; i++) weights[i - start] = (Math.min(to, i + 1) - Math.max(from, i)) / scale;
+    result.push({ start, weights });
+  }
+  return result;
+}

@@ -1,0 +1,28 @@
+/**
+ * cadguard's public door: only the exports of this file are the API. A test locks this list.
+ */
+export { createGuard } from './guard.js';
+export type { Guard } from './guard.js';
+export { GuardError, isGuardError } from './errors.js';
+export type { GuardErrorCode } from './errors.js';
+export type {
+  AuditRecord,
+  Backend,
+  BackendRequest,
+  CheckOptions,
+  Decision,
+  FaultInjection,
+  GuardEvent,
+  GuardInfo,
+  GuardOptions,
+  Heatmap,
+  ImageInput,
+  IntegritySignal,
+  ModelIdentity,
+  PixelArray,
+  PolicyOptions,
+  ProgressEvent,
+  RawPixels,
+  Report,
+  Verdict,
+} from './protocol.js';

@@ -1,0 +1,129 @@
+import * as Comlink from 'comlink';
+import { probeWebGpu, planBackends, type WebGpuProbe } from '../engine/backend.js';
+import { CheckQueue } from '../engine/check-queue.js';
+import { Engine } from '../engine/engine.js';
+import { fetchBytes } from '../engine/fetch-bytes.js';
+import { parseManifest, type Manifest } from '../engine/manifest.js';
+import { configureRuntime, effectiveThreads, ort } from '../engine/runtime.js';
+import { sha256Hex } from '../engine/sha256.js';
+import { GuardError, asGuardError } from '../errors.js';
+import type { GuardInfo, Report, WorkerApi, WorkerCallbacks, WorkerCheckRequest, WorkerInitOptions } from '../protocol.js';
+import type { WireImage } from '../input/decode.js';
+import { checkImage } from './check-image.js';
+import { holdLifeLock } from './life-lock.js';
+
+interface Ready {
+  engine: Engine;
+  manifest: Manifest;
+  probe: WebGpuProbe;
+  options: WorkerInitOptions;
+}
+
+async function loadManifest(url: string): Promise<Manifest> {
+  let response: Response;
+  try {
+    response = await fetch(url, { credentials: 'same-origin' });
+  } catch (error) {
+    throw new GuardError('model-load', `could not fetch the model manifest ${url}: ${(error as Error).message}`);
+  }
+  if (!response.ok) throw new GuardError('model-load', `could not fetch the model manifest ${url}: HTTP ${response.status}`);
+  let json: unknown;
+  try {
+    json = await response.json();
+  } catch (error) {
+    throw new GuardError('model-load', `the model manifest ${url} is not valid JSON: ${(error as Error).message}`);
+  }
+  return parseManifest(json, url);
+}
+
+/** The worker side of the guard: loads, verifies and validates the models once, then runs checks in order. */
+export class GuardWorker implements WorkerApi {
+  private ready: Promise<Ready> | null = null;
+  private readonly queue = new CheckQueue();
+  private disposed = false;
+
+  init(options: WorkerInitOptions, callbacks: WorkerCallbacks): Promise<GuardInfo> {
+    // Memoised: a failed start stays failed with its cause; the main thread starts a fresh worker to retry.
+    this.ready ??= this.start(options, callbacks);
+    return this.ready.then((ready) => this.describe(ready));
+  }
+
+  private async start(options: WorkerInitOptions, callbacks: WorkerCallbacks): Promise<Ready> {
+    const notify = (call: () => Promise<void> | void) => Promise.resolve().then(call).catch(() => undefined);
+    if (options.lifeLock) await holdLifeLock(options.lifeLock);
+    const manifest = await loadManifest(options.manifestUrl);
+    const probe: WebGpuProbe =
+      options.backend === 'wasm'
+        ? { device: null, adapter: null, reason: 'requested' }
+        : await probeWebGpu(options.faultInjection);
+    const plan = planBackends(options.backend, probe, options.allowSoftwareAdapter);
+    await configureRuntime({
+      assetBase: options.assetBase,
+      threads: options.threads,
+      device: probe.device,
+      onProgress: (loaded, total) => notify(() => callbacks.progress({ asset: 'runtime', loaded, total })),
+    });
+    const bytes = new Map<string, Uint8Array>();
+    for (const model of manifest.models) {
+      const data = await fetchBytes(model.url, (loaded, total) => notify(() => callbacks.progress({ asset: model.id, loaded, total })), model.bytes);
+      const digest = await sha256Hex(data);
+      if (digest !== model.sha256) {
+        throw new GuardError('model-integrity', `model ${model.id} (${model.url}) has SHA-256 ${digest}, but the manifest says ${model.sha256}; nothing was run. Reinstall the package or fix the manifest.`, {
+          model: model.id,
+          actual: digest,
+          expected: model.sha256,
+        });
+      }
+      bytes.set(model.id, data);
+    }
+    const engine = await Engine.start(manifest, bytes, plan, options.faultInjection, (event) => notify(() => callbacks.event(event)));
+    return { engine, manifest, probe, options };
+  }
+
+  private describe({ engine, manifest, probe, options }: Ready): GuardInfo {
+    return {
+      backend: engine.backend,
+      reason: engine.reason,
+      adapter: probe.adapter,
+      threads: engine.backend === 'wasm' ? effectiveThreads(options.threads) : 1,
+      crossOriginIsolated: Boolean(globalThis.crossOriginIsolated),
+      models: manifest.models.map(({ id, version, sha256, role }) => ({ id, version, sha256, role })),
+      runtime: ort.env.versions?.web ?? 'unknown',
+    };
+  }
+
+  async check(request: WorkerCheckRequest): Promise<Report> {
+    if (this.disposed) throw new GuardError('disposed', 'the guard was disposed; create a new one');
+    if (!this.ready) throw new GuardError('check-failed', 'the worker was not initialised');
+    const ready = await this.ready;
+    return this.queue.add(request.id, async () => {
+      try {
+        const report = await checkImage(
+          { engine: ready.engine, manifest: ready.manifest, policy: ready.options.policy },
+          request.image as WireImage,
+          request.expectedPixelSha256,
+          request.heatmap,
+        );
+        const heatmap = report.cad.heatmap?.data;
+        return heatmap ? Comlink.transfer(report, [heatmap.buffer as ArrayBuffer]) : report;
+      } catch (error) {
+        throw asGuardError(error, 'check-failed', 'the check could not be completed');
+      }
+    });
+  }
+
+  cancel(id: number): void {
+    this.queue.cancel(id);
+  }
+
+  async info(): Promise<GuardInfo> {
+    if (!this.ready) throw new GuardError('check-failed', 'the worker was not initialised');
+    return this.describe(await this.ready);
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    const ready = await this.ready?.catch(() => null);
+    await ready?.engine.dispose();
+  }
+}

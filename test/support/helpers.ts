@@ -1,0 +1,85 @@
+// Shared test helpers: assertions, fixtures, and synthetic images (tests never use real mammograms).
+import { encode } from 'fast-png';
+
+export const fixtureManifest = '/test/fixtures/models/manifest.json';
+
+export function assert(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new Error(`assertion failed: ${message}`);
+}
+
+export function assertClose(actual: number, expected: number, tolerance: number, what: string): void {
+  assert(Math.abs(actual - expected) <= tolerance, `${what}: ${actual} vs ${expected} (tolerance ${tolerance})`);
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert(a.length === b.length, `lengths differ: ${a.length} vs ${b.length}`);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
+  return max;
+}
+
+/** Awaits a promise that must reject; returns the error for inspection. */
+export async function rejection(promise: Promise<unknown>, what: string): Promise<{ name: string; code: string; message: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as { name: string; code: string; message: string };
+  }
+  throw new Error(`expected ${what} to reject, but it resolved`);
+}
+
+/** Deterministic pseudo-random numbers (mulberry32). */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A synthetic mammogram-like image: an elliptical "breast" against a dark background with seeded texture and
+ * noise, on the left or right. Values are display levels in [0, 1].
+ */
+export function syntheticBreast(width: number, height: number, seed: number, side: 'left' | 'right' = 'left', noise = 0.02): Float32Array {
+  const random = seededRandom(seed);
+  const image = new Float32Array(width * height);
+  const cx = side === 'left' ? 0 : width;
+  const rx = width * 0.8;
+  const ry = height * 0.45;
+  const phase = random() * 6.28;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const dx = (x - cx) / rx;
+      const dy = (y - height / 2) / ry;
+      const r = dx * dx + dy * dy;
+      let v = 0.03;
+      if (r < 1) v = 0.35 + 0.3 * (1 - r) + 0.08 * Math.sin(x * 0.07 + phase) * Math.cos(y * 0.05);
+      image[y * width + x] = Math.min(1, Math.max(0, v + (random() - 0.5) * 2 * noise));
+    }
+  }
+  return image;
+}
+
+export function quantise8(display: Float32Array): Uint8Array {
+  return Uint8Array.from(display, (v) => Math.round(v * 255));
+}
+
+export function quantise16(display: Float32Array, bits = 16): Uint16Array {
+  const max = 2 ** bits - 1;
+  return Uint16Array.from(display, (v) => Math.round(v * max));
+}
+
+export function pngBytes(pixels: Uint8Array | Uint16Array, width: number, height: number): ArrayBuffer {
+  const depth = pixels instanceof Uint16Array ? 16 : 8;
+  const bytes = encode({ width, height, data: pixels, depth, channels: 1 });
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+}
+
+export async function sha256Hex(view: ArrayBufferView): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new Uint8Array(view.buffer, view.byteOffset, view.byteLength).slice());
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}

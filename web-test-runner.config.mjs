@@ -1,0 +1,39 @@
+import { esbuildPlugin } from '@web/dev-server-esbuild';
+import { defaultReporter } from '@web/test-runner';
+import { chromeLauncher } from '@web/test-runner-chrome';
+import { isolationHeaders } from './test/support/server-middleware.mjs';
+import { summaryReporter } from './test/support/summary-reporter.mjs';
+
+// The flags that give headless Chromium a real (software) WebGPU adapter without touching the network.
+export const chromeArgs = [
+  '--headless=new',
+  '--no-sandbox',
+  '--enable-unsafe-webgpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+];
+
+export default {
+  files: ['test/**/*.test.ts'],
+  nodeResolve: true,
+  concurrency: 1,
+  browserStartTimeout: 120000,
+  testsStartTimeout: 120000,
+  testsFinishTimeout: 900000,
+  testFramework: { config: { timeout: 120000 } },
+  plugins: [esbuildPlugin({ ts: true, target: 'es2022' })],
+  middleware: [isolationHeaders],
+  browsers: [
+    chromeLauncher({
+      launchOptions: {
+        executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
+        headless: true,
+        args: chromeArgs,
+      },
+    }),
+  ],
+  reporters: [defaultReporter(), summaryReporter()],
+};
