@@ -1,20 +1,14 @@
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { defaultReporter } from '@web/test-runner';
 import { chromeLauncher } from '@web/test-runner-chrome';
+import { chromeArgs } from './bin/lib/chrome.mjs';
+import { evalCommandPlugin } from './test/support/eval-command.mjs';
 import { isolationHeaders } from './test/support/server-middleware.mjs';
 import { summaryReporter } from './test/support/summary-reporter.mjs';
 
-// The flags that give headless Chromium a real (software) WebGPU adapter without touching the network.
-export const chromeArgs = [
-  '--headless=new',
-  '--no-sandbox',
-  '--enable-unsafe-webgpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-];
+// The flags that give headless Chromium a real (software) WebGPU adapter without touching the network; one list,
+// shared with cadguard-eval (bin/lib/chrome.mjs), so the eval runs the SDK in the browser setup the tests use.
+export { chromeArgs };
 
 export default {
   files: ['test/**/*.test.ts'],
@@ -24,7 +18,7 @@ export default {
   testsStartTimeout: 120000,
   testsFinishTimeout: 900000,
   testFramework: { config: { timeout: 120000 } },
-  plugins: [esbuildPlugin({ ts: true, target: 'es2022' })],
+  plugins: [esbuildPlugin({ ts: true, target: 'es2022' }), evalCommandPlugin()],
   middleware: [isolationHeaders],
   browsers: [
     chromeLauncher({

@@ -4,6 +4,12 @@
  * - `invalid-input`: the image or an option is malformed (wrong type, dimensions, length, NaN, ...).
  * - `unsupported-format`: the bytes are a format or variant cadguard does not read.
  * - `decode-failed`: the bytes claim a supported format but could not be decoded.
+ * - `not-dicom`: the bytes carry the `DICM` marker but no readable DICOM Part 10 file meta information.
+ * - `dicom-truncated`: the DICOM file ends before an element or the pixel data it declares.
+ * - `dicom-invalid`: a DICOM image attribute is missing or out of range (rows, columns, bits, photometric, VOI, ...).
+ * - `dicom-no-pixel-data`: the DICOM file has no Pixel Data (7FE0,0010).
+ * - `unsupported-transfer-syntax`: the DICOM transfer syntax (named in the message) is not decoded by cadguard.
+ * - `for-processing`: the DICOM image is `FOR PROCESSING` and the classifier's manifest does not take such images.
  * - `model-integrity`: a model file's SHA-256 differs from the manifest; nothing was run.
  * - `model-load`: the manifest or a model could not be fetched or parsed.
  * - `backend-unavailable`: the backend that was asked for cannot run here.
@@ -16,6 +22,12 @@ export type GuardErrorCode =
   | 'invalid-input'
   | 'unsupported-format'
   | 'decode-failed'
+  | 'not-dicom'
+  | 'dicom-truncated'
+  | 'dicom-invalid'
+  | 'dicom-no-pixel-data'
+  | 'unsupported-transfer-syntax'
+  | 'for-processing'
   | 'model-integrity'
   | 'model-load'
   | 'backend-unavailable'

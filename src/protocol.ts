@@ -30,10 +30,37 @@ export interface RawPixels {
 }
 
 /**
- * Anything `check()` accepts: raw pixels, an `ImageData`, an `ImageBitmap`, or encoded bytes
- * (PNG 8 or 16 bit, JPEG) as a `Blob` or `ArrayBuffer`.
+ * A decoded image as Cornerstone3D's image loader hands it to a viewer (an `IImage`-like object), so a viewer that
+ * already decoded a DICOM image does not decode it twice. `getPixelData()` is called on the main thread and its
+ * values are copied (never transferred: the viewer keeps displaying them); the worker applies `slope` / `intercept`,
+ * the window with `voiLUTFunction`, and `invert` exactly as the viewer does. See docs/dicom.md.
  */
-export type ImageInput = RawPixels | ImageData | ImageBitmap | Blob | ArrayBuffer;
+export interface ViewerImage {
+  /** Stored values, row-major, one per pixel (Float32Array: modality values, which then need a window). */
+  getPixelData(): Uint8Array | Int8Array | Uint16Array | Int16Array | Float32Array;
+  rows: number;
+  columns: number;
+  /** Rescale slope. @defaultValue 1 */
+  slope?: number;
+  /** Rescale intercept. @defaultValue 0 */
+  intercept?: number;
+  /** Window centre(s) in modality units; with several, `CheckOptions.voiIndex` picks one. */
+  windowCenter?: number | number[];
+  /** Window width(s), > 0, one per centre. */
+  windowWidth?: number | number[];
+  /** `'LINEAR'`, `'LINEAR_EXACT'` or `'SIGMOID'`. @defaultValue 'LINEAR' */
+  voiLUTFunction?: string;
+  /** True when the image is displayed inverted (Cornerstone sets it for MONOCHROME1). @defaultValue false */
+  invert?: boolean;
+  /** Cornerstone3D sets `scaled` when `getPixelData()` already holds modality values; the rescale is then not applied again. */
+  preScale?: { scaled?: boolean };
+}
+
+/**
+ * Anything `check()` accepts: raw pixels, an `ImageData`, an `ImageBitmap`, a viewer's decoded image, or encoded
+ * bytes (PNG 8 or 16 bit, JPEG, DICOM Part 10) as a `Blob` or `ArrayBuffer`.
+ */
+export type ImageInput = RawPixels | ImageData | ImageBitmap | ViewerImage | Blob | ArrayBuffer;
 
 /** Backend request: `'auto'` tries WebGPU (validated) and falls back to WASM. */
 export type BackendRequest = 'auto' | 'webgpu' | 'wasm';
@@ -130,6 +157,12 @@ export interface CheckOptions {
   expectedPixelSha256?: string;
   /** Include the classifier heatmap in the report. @defaultValue true */
   heatmap?: boolean;
+  /**
+   * Which VOI to display DICOM or viewer input with, 0-based: the n-th window, or the n-th VOI LUT when the file has
+   * no window. Takes effect for DICOM and {@link ViewerImage} input only.
+   * @defaultValue 0
+   */
+  voiIndex?: number;
 }
 
 /** A heatmap over the model's view of the image. */
@@ -164,7 +197,11 @@ export interface ModelIdentity {
 /** The result of one check. */
 export interface Report {
   cad: { score: number; positive: boolean; threshold: number; heatmap?: Heatmap };
-  integrity: { verdict: Verdict; score: number; signals: IntegritySignal[] };
+  /**
+   * `score` is the fused integrity score in clean-image scales (largest standardised signal; +Infinity when the
+   * manifest has no calibration). `heatmap` localises a suspected change over the whole image.
+   */
+  integrity: { verdict: Verdict; score: number; signals: IntegritySignal[]; heatmap?: Heatmap };
   decision: Decision;
   backend: Backend;
   /** Present when this check had to leave WebGPU for WASM. */
@@ -175,13 +212,36 @@ export interface Report {
   input: {
     width: number;
     height: number;
-    /** SHA-256 (hex) of the stored pixel values, little-endian, row-major, in their stored type (8 or 16 bit; float32 for float input). */
+    /**
+     * SHA-256 (hex) of the stored pixel values, little-endian, row-major, in their stored type (8 or 16 bit; float32
+     * for float input). For DICOM: the first frame's values after decompression, shifted down by
+     * (high bit + 1 - bits stored), masked to bits stored and, for pixel representation 1, sign-extended, as Uint8
+     * (8 bits allocated, unsigned), Uint16 (16, unsigned) or Int16 (signed); before rescale, VOI and MONOCHROME1
+     * inversion, so every transfer syntax of the same image hashes alike. For a {@link ViewerImage}: the values of
+     * `getPixelData()` in its array type (Int8 widened to Int16).
+     */
     pixelSha256: string;
-    /** What the bytes were: `'raw'`, `'png'`, `'jpeg'`, `'imagedata'`, `'imagebitmap'`. */
+    /** What the bytes were: `'raw'`, `'png'`, `'jpeg'`, `'imagedata'`, `'imagebitmap'`, `'dicom'`, `'viewer'`. */
     format: string;
     bitsStored: number;
+    /** For DICOM input: its identity, view and transfer syntax. */
+    dicom?: DicomInfo;
   };
   audit: AuditRecord;
+}
+
+/** What a DICOM image says about itself, as the report carries it. */
+export interface DicomInfo {
+  studyInstanceUid: string | null;
+  seriesInstanceUid: string | null;
+  sopInstanceUid: string | null;
+  transferSyntaxUid: string;
+  /** From Image Laterality (0020,0062), else Laterality (0020,0060). */
+  laterality: 'L' | 'R' | null;
+  /** `'CC'`, `'MLO'`, ... from the View Code Sequence (0054,0220), else View Position (0018,5101). */
+  view: string | null;
+  /** Presentation Intent Type (0008,0068). */
+  presentationIntent: string | null;
 }
 
 /** A JSON record a viewer can store as is. */
@@ -189,7 +249,15 @@ export interface AuditRecord {
   schema: 'cadguard-audit/1';
   time: string;
   sdkVersion: string;
-  input: { pixelSha256: string; width: number; height: number; format: string; expectedPixelSha256: string | null };
+  input: {
+    pixelSha256: string;
+    width: number;
+    height: number;
+    format: string;
+    expectedPixelSha256: string | null;
+    /** The DICOM UIDs, for DICOM input. */
+    dicom?: { studyInstanceUid: string | null; seriesInstanceUid: string | null; sopInstanceUid: string | null };
+  };
   models: ModelIdentity[];
   backend: Backend;
   fallback: { from: Backend; reason: string } | null;
@@ -228,10 +296,27 @@ export interface WorkerInitOptions {
 /** A check request as it crosses to the worker. */
 export interface WorkerCheckRequest {
   id: number;
-  /** An {@link ImageInput}; ImageData travels as `{rgba, width, height}`. */
-  image: Exclude<ImageInput, ImageData> | { rgba: Uint8ClampedArray; width: number; height: number };
+  /** An {@link ImageInput}; ImageData travels as `{rgba, width, height}`, a {@link ViewerImage} as {@link ViewerWire}. */
+  image: Exclude<ImageInput, ImageData | ViewerImage> | { rgba: Uint8ClampedArray; width: number; height: number } | ViewerWire;
   expectedPixelSha256: string | null;
   heatmap: boolean;
+  /** {@link CheckOptions.voiIndex}; absent means 0. */
+  voiIndex?: number;
+}
+
+/** A {@link ViewerImage} as it crosses to the worker: `getPixelData()` was called on the main thread. */
+export interface ViewerWire {
+  viewer: {
+    data: Uint8Array | Int8Array | Uint16Array | Int16Array | Float32Array;
+    width: number;
+    height: number;
+    slope: number;
+    intercept: number;
+    windowCenter: number[];
+    windowWidth: number[];
+    voiLUTFunction: string;
+    invert: boolean;
+  };
 }
 
 /** Callbacks the worker calls back on (proxied). */

@@ -36,7 +36,7 @@ describe('report', () => {
   it('fails closed: without a calibrated detector the image is never shown', async () => {
     const report = await guard.check({ data: quantise8(syntheticBreast(width, height, 9)), width, height });
     assert(report.integrity.verdict === 'suspicious' && report.decision === 'review', `${report.integrity.verdict} / ${report.decision}`);
-    assert(report.integrity.signals.some((s) => s.id === 'detector' && s.flagged), 'the missing detector is a flagged signal');
+    assert(report.integrity.signals.some((s) => s.id === 'calibration' && s.flagged), 'the missing calibration is a flagged signal');
   });
 
   it('marks a provenance mismatch tampered and withholds; a match is recorded', async () => {

@@ -22,6 +22,8 @@ export interface ModelEntry {
     layout: 'NCHW';
     /** Preprocessing id: `'mammo-crop-v1'` (breast crop, orientation, standardisation) or `'resize-v1'`. */
     preprocess: string;
+    /** `'dynamic'` when the model takes a batch dimension other than 1 (the squeezed variants then run as one batch). */
+    batch?: 'dynamic' | 'static';
     /** For `'resize-v1'`: tensor = (display - mean) / std. */
     normalisation?: { mean: number; std: number };
     display?: string;
@@ -32,10 +34,23 @@ export interface ModelEntry {
   training: string;
 }
 
+/**
+ * Calibration of the integrity signals on clean images: each signal is standardised as (value - center) / scale,
+ * the fused score is the largest standardised signal, and the thresholds hold the false-positive rates they were
+ * set for. Written by `cadguard-calibrate`.
+ */
+export interface IntegrityCalibration {
+  signals: Record<string, { center: number; scale: number }>;
+  thresholds: { suspicious: number; tampered: number };
+  /** Provenance of the calibration (images, sources, target rates, confidence intervals); informative. */
+  calibration?: Record<string, unknown>;
+}
+
 /** The whole manifest, with model URLs resolved against the manifest's own URL. */
 export interface Manifest {
   schema: 1;
   models: (ModelEntry & { url: string })[];
+  integrity: IntegrityCalibration | null;
 }
 
 const roles = new Set(['classifier', 'detector']);
@@ -68,5 +83,24 @@ export function parseManifest(json: unknown, manifestUrl: string): Manifest {
     return { ...entry, url: new URL(entry.file, manifestUrl).href };
   });
   if (parsed.filter((m) => m.role === 'classifier').length !== 1) fail('exactly one model must have role "classifier"', manifestUrl);
-  return { schema: 1, models: parsed };
+  if (parsed.filter((m) => m.role === 'detector').length > 1) fail('at most one model may have role "detector"', manifestUrl);
+  return { schema: 1, models: parsed, integrity: parseIntegrity((json as { integrity?: unknown }).integrity, manifestUrl) };
+}
+
+function parseIntegrity(value: unknown, manifestUrl: string): IntegrityCalibration | null {
+  if (value === undefined || value === null) return null;
+  const integrity = value as IntegrityCalibration;
+  const finite = (x: unknown) => typeof x === 'number' && Number.isFinite(x);
+  const entries = Object.entries(integrity.signals ?? {});
+  if (entries.length === 0) fail('integrity.signals must calibrate at least one signal', manifestUrl);
+  for (const [id, calibration] of entries) {
+    if (!finite(calibration?.center) || !finite(calibration?.scale) || !(calibration.scale > 0)) {
+      fail(`integrity.signals.${id} needs a finite center and a scale > 0`, manifestUrl);
+    }
+  }
+  const { suspicious, tampered } = integrity.thresholds ?? ({} as IntegrityCalibration['thresholds']);
+  if (!finite(suspicious) || !finite(tampered) || tampered < suspicious) {
+    fail('integrity.thresholds needs finite suspicious <= tampered', manifestUrl);
+  }
+  return integrity;
 }

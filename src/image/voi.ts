@@ -1,31 +1,61 @@
-import type { StoredImage } from '../input/stored-image.js';
+import type { StoredImage, VoiFunction, VoiLut } from '../input/stored-image.js';
+
+/** The stored-image fields the display transform reads. */
+type DisplayInputs = Pick<StoredImage, 'bitsStored' | 'photometric' | 'window' | 'pixels' | 'rescale' | 'voiFunction' | 'voiLut'>;
 
 /**
- * The display value in [0, 1] of one stored value: the window (DICOM PS3.3 C.11.2.1.2 LINEAR) when there is one,
- * else the full range of the stored bits; MONOCHROME1 inverted so that bright always means dense.
+ * A window as DICOM PS3.3 C.11.2.1.2 defines it, from a modality value to [0, 1]. LINEAR needs width >= 1; a
+ * narrower LINEAR window uses LINEAR_EXACT so that the mapping stays defined.
  */
-export function displayFunction(image: Pick<StoredImage, 'bitsStored' | 'photometric' | 'window' | 'pixels'>): (value: number) => number {
+export function windowFunction(center: number, width: number, fn: VoiFunction = 'LINEAR'): (value: number) => number {
+  if (fn === 'SIGMOID') return (x) => 1 / (1 + Math.exp((-4 * (x - center)) / width));
+  if (fn === 'LINEAR' && width >= 1) {
+    const low = center - 0.5 - (width - 1) / 2;
+    const high = center - 0.5 + (width - 1) / 2;
+    return (x) => (x <= low ? 0 : x > high ? 1 : (x - (center - 0.5)) / (width - 1) + 0.5);
+  }
+  const low = center - width / 2;
+  const high = center + width / 2;
+  return (x) => (x <= low ? 0 : x > high ? 1 : (x - center) / width + 0.5);
+}
+
+/** A VOI LUT (C.11.2.1.1): values below the first mapped one take the first entry, values past the end the last. */
+export function lutFunction(lut: VoiLut): (value: number) => number {
+  const last = lut.data.length - 1;
+  const scale = 1 / (2 ** lut.bits - 1);
+  return (x) => {
+    const index = Math.round(x) - lut.firstMapped;
+    return Math.min(1, lut.data[index <= 0 ? 0 : index >= last ? last : index] * scale);
+  };
+}
+
+/**
+ * The display value in [0, 1] of one stored value, as a DICOM viewer computes it: modality rescale, then the VOI
+ * (the window with its LINEAR / LINEAR_EXACT / SIGMOID function when there is one, else the VOI LUT, else the full
+ * range of the stored bits), then MONOCHROME1 inverted so that bright always means dense.
+ */
+export function displayFunction(image: DisplayInputs): (value: number) => number {
   const invert = image.photometric === 'MONOCHROME1';
-  let map: (value: number) => number;
+  const slope = image.rescale?.slope ?? 1;
+  const intercept = image.rescale?.intercept ?? 0;
+  const modality = (x: number) => x * slope + intercept;
+  let voi: (value: number) => number;
   if (image.window) {
-    const { center, width } = image.window;
-    if (width >= 1) {
-      const low = center - 0.5 - (width - 1) / 2;
-      const high = center - 0.5 + (width - 1) / 2;
-      map = (x) => (x <= low ? 0 : x > high ? 1 : (x - (center - 0.5)) / (width - 1) + 0.5);
-    } else {
-      // LINEAR needs width >= 1; narrower windows use LINEAR_EXACT so the mapping stays defined.
-      map = (x) => Math.min(1, Math.max(0, (x - center) / width + 0.5));
-    }
+    voi = windowFunction(image.window.center, image.window.width, image.voiFunction);
+  } else if (image.voiLut) {
+    voi = lutFunction(image.voiLut);
   } else if (image.pixels instanceof Float32Array) {
-    map = (x) => Math.min(1, Math.max(0, x));
+    voi = (x) => Math.min(1, Math.max(0, x));
   } else {
     const signed = image.pixels instanceof Int16Array;
     const levels = 2 ** image.bitsStored;
-    const min = signed ? -levels / 2 : 0;
-    const max = signed ? levels / 2 - 1 : levels - 1;
-    map = (x) => Math.min(1, Math.max(0, (x - min) / (max - min)));
+    const a = modality(signed ? -levels / 2 : 0);
+    const b = modality(signed ? levels / 2 - 1 : levels - 1);
+    const min = Math.min(a, b);
+    const range = Math.max(a, b) - min || 1;
+    voi = (x) => Math.min(1, Math.max(0, (x - min) / range));
   }
+  const map = slope === 1 && intercept === 0 ? voi : (x: number) => voi(modality(x));
   return invert ? (x) => 1 - map(x) : map;
 }
 

@@ -11,9 +11,44 @@ export interface StoredImage {
   /** Significant bits of each value (1-16); 32 for float input, whose values are display values in [0, 1]. */
   bitsStored: number;
   photometric: 'MONOCHROME1' | 'MONOCHROME2';
+  /** The VOI window in modality units (after {@link StoredImage.rescale}); null for none. */
   window: { center: number; width: number } | null;
-  /** What the bytes were, for the report: `'raw'`, `'png'`, `'jpeg'`, `'imagedata'`, `'imagebitmap'`. */
+  /** What the bytes were, for the report: `'raw'`, `'png'`, `'jpeg'`, `'imagedata'`, `'imagebitmap'`, `'dicom'`, `'viewer'`. */
   format: string;
+  /** Modality rescale, stored value -> modality value `value * slope + intercept`; absent means identity. */
+  rescale?: { slope: number; intercept: number };
+  /** DICOM VOI LUT Function (0028,1056) of the window. @defaultValue 'LINEAR' */
+  voiFunction?: VoiFunction;
+  /** A VOI LUT (from the VOI LUT Sequence), used when there is no window. */
+  voiLut?: VoiLut;
+  /** DICOM identity and view, for DICOM input. */
+  dicom?: DicomIdentity;
+}
+
+/** DICOM PS3.3 C.11.2.1.2 VOI LUT functions. */
+export type VoiFunction = 'LINEAR' | 'LINEAR_EXACT' | 'SIGMOID';
+
+/** One item of the VOI LUT Sequence (0028,3010): its descriptor and data. */
+export interface VoiLut {
+  /** First modality value mapped (LUT Descriptor value 2). */
+  firstMapped: number;
+  /** Bits of each entry (LUT Descriptor value 3); entries run 0 .. 2^bits - 1. */
+  bits: number;
+  data: Uint16Array;
+}
+
+/** Identity and view of a DICOM image, as the report carries them. */
+export interface DicomIdentity {
+  studyInstanceUid: string | null;
+  seriesInstanceUid: string | null;
+  sopInstanceUid: string | null;
+  transferSyntaxUid: string;
+  /** 'L' or 'R' from Image Laterality (0020,0062), else Laterality (0020,0060); null when absent. */
+  laterality: 'L' | 'R' | null;
+  /** 'CC', 'MLO', ... from the View Code Sequence (0054,0220), else View Position (0018,5101); null when absent. */
+  view: string | null;
+  /** Presentation Intent Type (0008,0068): 'FOR PRESENTATION', 'FOR PROCESSING' or null when absent. */
+  presentationIntent: string | null;
 }
 
 /** Largest width or height accepted; larger images are refused before any allocation. */

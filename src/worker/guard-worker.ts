@@ -104,8 +104,8 @@ export class GuardWorker implements WorkerApi {
           request.expectedPixelSha256,
           request.heatmap,
         );
-        const heatmap = report.cad.heatmap?.data;
-        return heatmap ? Comlink.transfer(report, [heatmap.buffer as ArrayBuffer]) : report;
+        const buffers = [report.cad.heatmap?.data.buffer, report.integrity.heatmap?.data.buffer].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
+        return Comlink.transfer(report, buffers);
       } catch (error) {
         throw asGuardError(error, 'check-failed', 'the check could not be completed');
       }

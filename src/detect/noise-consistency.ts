@@ -1,0 +1,145 @@
+/**
+ * Noise consistency: every acquisition chain leaves noise whose level depends on the local intensity in one smooth
+ * way across the whole image. An inpainted region is too smooth, a spliced one carries another chain's noise: both
+ * break that relation locally. Each tile's noise is compared with what the SAME image's other tiles predict at that
+ * intensity, so a scanner with more or less noise overall is not flagged; only a local break is.
+ */
+
+/** Result of {@link noiseConsistency}. */
+export interface NoiseConsistency {
+  /** The statistic: largest |mean z| over 2x2 tile blocks (0 when too few tiles to judge). */
+  value: number;
+  /** |z| per tile scaled to [0, 1] (z / 6, clipped), row-major: a tamper heatmap over the whole image. */
+  map: Float32Array;
+  mapWidth: number;
+  mapHeight: number;
+  /** Tiles that took part (inside the intensity range and large enough). */
+  tiles: number;
+}
+
+const LOW = 0.05;
+const HIGH = 0.97;
+const BINS = 8;
+const MIN_TILES = 16;
+
+/** Tile side: about 64 tiles along the long side, never under 16 pixels. */
+export function noiseTileSize(width: number, height: number): number {
+  return Math.max(16, Math.round(Math.max(width, height) / 64));
+}
+
+/**
+ * Computes the statistic on display values (row-major, [0, 1]). The residual is each pixel minus the mean of its four
+ * neighbours; a tile's noise is the mean |residual| after dropping its top 10 % (edges and texture), so quantised
+ * 8-bit images still give a continuous estimate.
+ */
+export function noiseConsistency(display: Float32Array, width: number, height: number): NoiseConsistency {
+  const tile = noiseTileSize(width, height);
+  const mapWidth = Math.max(1, Math.floor((width - 2) / tile));
+  const mapHeight = Math.max(1, Math.floor((height - 2) / tile));
+  const count = mapWidth * mapHeight;
+  const logNoise = new Float64Array(count).fill(Number.NaN);
+  const meanLevel = new Float64Array(count);
+  const values = new Float32Array(tile * tile);
+  for (let ty = 0; ty < mapHeight; ty++) {
+    for (let tx = 0; tx < mapWidth; tx++) {
+      let n = 0;
+      let sum = 0;
+      for (let y = 1 + ty * tile, yEnd = Math.min(height - 1, y + tile); y < yEnd; y++) {
+        for (let x = 1 + tx * tile, xEnd = Math.min(width - 1, x + tile); x < xEnd; x++) {
+          const i = y * width + x;
+          const centre = display[i];
+          sum += centre;
+          values[n++] = Math.abs(centre - 0.25 * (display[i - 1] + display[i + 1] + display[i - width] + display[i + width]));
+        }
+      }
+      const index = ty * mapWidth + tx;
+      const mean = sum / n;
+      meanLevel[index] = mean;
+      if (n < 64 || mean < LOW || mean > HIGH) continue;
+      const cut = quickSelect(values, n, Math.floor(n * 0.9));
+      let kept = 0;
+      let total = 0;
+      for (let k = 0; k < n; k++) {
+        if (values[k] <= cut) {
+          total += values[k];
+          kept++;
+        }
+      }
+      logNoise[index] = Math.log(Math.max(1e-5, total / kept));
+    }
+  }
+  const valid: number[] = [];
+  for (let i = 0; i < count; i++) if (!Number.isNaN(logNoise[i])) valid.push(i);
+  const map = new Float32Array(count);
+  if (valid.length < MIN_TILES) return { value: 0, map, mapWidth, mapHeight, tiles: valid.length };
+
+  // Expected log-noise at a given intensity: median of equal-count intensity bins, linearly interpolated.
+  valid.sort((a, b) => meanLevel[a] - meanLevel[b]);
+  const centres: number[] = [];
+  const levels: number[] = [];
+  for (let b = 0; b < BINS; b++) {
+    const members = valid.slice(Math.floor((b * valid.length) / BINS), Math.floor(((b + 1) * valid.length) / BINS));
+    if (members.length === 0) continue;
+    centres.push(median(members.map((i) => meanLevel[i])));
+    levels.push(median(members.map((i) => logNoise[i])));
+  }
+  const expected = (level: number): number => {
+    if (level <= centres[0]) return levels[0];
+    for (let b = 1; b < centres.length; b++) {
+      if (level <= centres[b]) {
+        const t = (level - centres[b - 1]) / Math.max(1e-9, centres[b] - centres[b - 1]);
+        return levels[b - 1] + t * (levels[b] - levels[b - 1]);
+      }
+    }
+    return levels[levels.length - 1];
+  };
+  const deviation = new Float64Array(count).fill(Number.NaN);
+  for (const i of valid) deviation[i] = logNoise[i] - expected(meanLevel[i]);
+  const spread = Math.max(0.05, 1.4826 * median(valid.map((i) => Math.abs(deviation[i]))));
+
+  let value = 0;
+  for (let ty = 0; ty < mapHeight; ty++) {
+    for (let tx = 0; tx < mapWidth; tx++) {
+      const i = ty * mapWidth + tx;
+      if (!Number.isNaN(deviation[i])) map[i] = Math.min(1, Math.abs(deviation[i] / spread) / 6);
+      if (tx + 1 >= mapWidth || ty + 1 >= mapHeight) continue;
+      const block = [i, i + 1, i + mapWidth, i + mapWidth + 1].filter((j) => !Number.isNaN(deviation[j]));
+      if (block.length < 3) continue;
+      const mean = block.reduce((s, j) => s + deviation[j], 0) / block.length / spread;
+      value = Math.max(value, Math.abs(mean));
+    }
+  }
+  return { value, map, mapWidth, mapHeight, tiles: valid.length };
+}
+
+function median(list: number[]): number {
+  const sorted = [...list].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : 0.5 * (sorted[mid - 1] + sorted[mid]);
+}
+
+/** k-th smallest of the first n values (Hoare selection, in place). */
+function quickSelect(values: Float32Array, n: number, k: number): number {
+  let left = 0;
+  let right = n - 1;
+  while (left < right) {
+    const pivot = values[(left + right) >> 1];
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while (values[i] < pivot) i++;
+      while (values[j] > pivot) j--;
+      if (i <= j) {
+        const t = values[i];
+        values[i] = values[j];
+        values[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else break;
+  }
+  return values[k];
+}

@@ -1,0 +1,133 @@
+// A test-runner plugin with one server command, `cadguard-eval`: it writes a small synthetic folder (8- and 16-bit
+// PNGs, a tampered copy of one, a labels CSV given by the test), runs the cadguard-eval CLI on it as a child
+// process, and answers its exit code, stderr and results.json. The folder is removed afterwards.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { encode } from 'fast-png';
+
+const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const cli = join(root, 'bin', 'cadguard-eval.mjs');
+
+/** Deterministic pseudo-random numbers (mulberry32), as in helpers.ts. */
+function seededRandom(seed) {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A mammogram-like ellipse with seeded texture and noise; display values in [0, 1] (as helpers.ts draws it). */
+function syntheticBreast(width, height, seed, side = 'left') {
+  const random = seededRandom(seed);
+  const image = new Float32Array(width * height);
+  const cx = side === 'left' ? 0 : width;
+  const phase = random() * 6.28;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const dx = (x - cx) / (width * 0.8);
+      const dy = (y - height / 2) / (height * 0.45);
+      const r = dx * dx + dy * dy;
+      const v = r < 1 ? 0.35 + 0.3 * (1 - r) + 0.08 * Math.sin(x * 0.07 + phase) * Math.cos(y * 0.05) : 0.03;
+      image[y * width + x] = Math.min(1, Math.max(0, v + (random() - 0.5) * 0.04));
+    }
+  }
+  return image;
+}
+
+/** A bright disc pasted in: a crude inserted "lesion", enough to change pixels the way a manipulation would. */
+function withInsertedDisc(display, width, height) {
+  const out = display.slice();
+  const cx = Math.round(width * 0.3);
+  const cy = Math.round(height * 0.5);
+  const radius = Math.round(Math.min(width, height) * 0.12);
+  for (let y = cy - radius; y <= cy + radius; y++) {
+    for (let x = cx - radius; x <= cx + radius; x++) {
+      if ((x - cx) ** 2 + (y - cy) ** 2 <= radius ** 2) out[y * width + x] = 0.95;
+    }
+  }
+  return out;
+}
+
+function png(display, width, height, depth) {
+  const max = 2 ** depth - 1;
+  const data = depth === 16 ? Uint16Array.from(display, (v) => Math.round(v * max)) : Uint8Array.from(display, (v) => Math.round(v * max));
+  return encode({ width, height, data, depth, channels: 1 });
+}
+
+/** The synthetic folder every run gets: file name -> PNG bytes. */
+function syntheticImages() {
+  const width = 96;
+  const height = 80;
+  const images = {};
+  const cases = [
+    ['normal-a.png', 1, 'left', 8],
+    ['normal-b.png', 2, 'right', 16],
+    ['benign-a.png', 3, 'left', 16],
+    ['malignant-a.png', 4, 'right', 8],
+    ['unknown-a.png', 5, 'left', 8],
+  ];
+  for (const [name, seed, side, depth] of cases) {
+    const display = syntheticBreast(width, height, seed, side);
+    images[name] = png(display, width, height, depth);
+    if (name === 'normal-a.png') images['tampered/normal-a-disc.png'] = png(withInsertedDisc(display, width, height), width, height, depth);
+    if (name === 'malignant-a.png') images['tampered/malignant-a-disc.png'] = png(withInsertedDisc(display, width, height), width, height, depth);
+  }
+  images['not-an-image.png'] = new TextEncoder().encode('this is not a PNG');
+  return images;
+}
+
+function run(args) {
+  return new Promise((resolveRun) => {
+    execFile(process.execPath, [cli, ...args], { cwd: root, timeout: 240_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      resolveRun({ exitCode: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/**
+ * Payload: `{ csv, args? }`. `csv` is written as labels.csv; `args` are extra CLI options (defaults: the fixture
+ * manifest and `--backend wasm`; a later option wins). Answers `{ exitCode, stdout, stderr, results, outExists,
+ * leftovers }` where `leftovers` lists files in the output folder other than results.json (temp files).
+ */
+export async function runEval({ csv, args = [] }) {
+  const folder = mkdtempSync(join(tmpdir(), 'cadguard-eval-test-'));
+  try {
+    const images = join(folder, 'images');
+    for (const [name, bytes] of Object.entries(syntheticImages())) {
+      mkdirSync(join(images, name, '..'), { recursive: true });
+      writeFileSync(join(images, name), bytes);
+    }
+    const labels = join(folder, 'labels.csv');
+    writeFileSync(labels, csv);
+    const outDir = join(folder, 'out');
+    const out = join(outDir, 'results.json');
+    const result = await run(['--images', images, '--labels', labels, '--out', out, '--manifest', '/test/fixtures/models/manifest.json', '--backend', 'wasm', ...args]);
+    const outExists = existsSync(out);
+    return {
+      ...result,
+      outExists,
+      results: outExists ? JSON.parse(readFileSync(out, 'utf8')) : null,
+      leftovers: existsSync(outDir) ? readdirSync(outDir).filter((name) => name !== 'results.json') : [],
+    };
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+/** The plugin for web-test-runner.config.mjs. */
+export function evalCommandPlugin() {
+  return {
+    name: 'cadguard-eval-command',
+    async executeCommand({ command, payload }) {
+      if (command !== 'cadguard-eval') return undefined;
+      return runEval(payload);
+    },
+  };
+}
