@@ -29,7 +29,8 @@ export function noiseTileSize(width: number, height: number): number {
 
 /**
  * Computes the statistic on display values (row-major, [0, 1]). The residual is each pixel minus the mean of its four
- * neighbours; a tile's noise is the mean |residual| after dropping its top 10 % (edges and texture), so quantised
+ * neighbours; a tile's noise is the mean of the smaller half of its |residual| values (edges and texture fill the
+ * larger half, up to half the tile), so quantised
  * 8-bit images still give a continuous estimate.
  */
 export function noiseConsistency(display: Float32Array, width: number, height: number): NoiseConsistency {
@@ -56,7 +57,7 @@ export function noiseConsistency(display: Float32Array, width: number, height: n
       const mean = sum / n;
       meanLevel[index] = mean;
       if (n < 64 || mean < LOW || mean > HIGH) continue;
-      const cut = quickSelect(values, n, Math.floor(n * 0.9));
+      const cut = quickSelect(values, n, Math.floor(n * 0.5));
       let kept = 0;
       let total = 0;
       for (let k = 0; k < n; k++) {

@@ -1,0 +1,147 @@
+// Unit tests of the integrity signals on synthetic images from several simulated "sources": a signal that flags
+// an unfamiliar scanner's clean images is useless, so every clean variant must stay below every tampered one.
+import { median3x3, reduceBitDepth, squeezeDisagreement } from '../src/detect/feature-squeeze.js';
+import { fuseIntegrity } from '../src/detect/integrity.js';
+import { noiseConsistency } from '../src/detect/noise-consistency.js';
+import { assert, seededRandom } from './support/helpers.js';
+
+interface Source {
+  name: string;
+  noise: number;
+  bits: number;
+  gamma: number;
+  blur: boolean;
+}
+
+const sources: Source[] = [
+  { name: 'film, coarse grain, 8 bit', noise: 0.02, bits: 8, gamma: 1, blur: false },
+  { name: 'FFDM vendor A, 12 bit, low noise', noise: 0.004, bits: 12, gamma: 1, blur: false },
+  { name: 'FFDM vendor B, 14 bit, processed', noise: 0.008, bits: 14, gamma: 0.7, blur: true },
+  { name: 'FFDM vendor C, 16 bit, high noise', noise: 0.012, bits: 16, gamma: 1.3, blur: false },
+  { name: 'film, fine grain, 10 bit', noise: 0.006, bits: 10, gamma: 1.1, blur: true },
+];
+
+/** A breast-like image with signal-dependent noise as one acquisition chain makes it. */
+function acquire(width: number, height: number, seed: number, source: Source): Float32Array {
+  const random = seededRandom(seed);
+  const gauss = () => Math.sqrt(-2 * Math.log(random() + 1e-12)) * Math.cos(6.283185 * random());
+  const clean = new Float32Array(width * height);
+  const phase = random() * 6.28;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const dx = x / (width * 0.85);
+      const dy = (y - height / 2) / (height * 0.46);
+      const r = dx * dx + dy * dy;
+      let v = 0.02;
+      if (r < 1) v = 0.25 + 0.4 * (1 - r) + 0.06 * Math.sin(x * 0.03 + phase) * Math.cos(y * 0.025) + 0.03 * Math.sin(x * 0.11 + y * 0.07);
+      clean[y * width + x] = v;
+    }
+  }
+  const out = new Float32Array(width * height);
+  const levels = 2 ** source.bits - 1;
+  for (let i = 0; i < out.length; i++) {
+    // Quantum noise grows with the signal, as in film and detectors.
+    const v = clean[i] + source.noise * Math.sqrt(0.3 + clean[i]) * gauss();
+    out[i] = Math.round(Math.min(1, Math.max(0, v)) ** source.gamma * levels) / levels;
+  }
+  if (!source.blur) return out;
+  const blurred = out.slice();
+  for (let y = 1; y < height - 1; y++) for (let x = 1; x < width - 1; x++) {
+    const i = y * width + x;
+    blurred[i] = 0.5 * out[i] + 0.125 * (out[i - 1] + out[i + 1] + out[i - width] + out[i + width]);
+  }
+  return blurred;
+}
+
+/** Inpainting-like removal: a disk replaced by a smooth fill (no noise), as a lesion-removal tool leaves it. */
+function inpaint(image: Float32Array, width: number, cx: number, cy: number, radius: number): Float32Array {
+  const out = image.slice();
+  for (let y = cy - radius; y <= cy + radius; y++) for (let x = cx - radius; x <= cx + radius; x++) {
+    if ((x - cx) ** 2 + (y - cy) ** 2 > radius * radius) continue;
+    let sum = 0;
+    let n = 0;
+    for (let k = -6; k <= 6; k++) for (let l = -6; l <= 6; l++) {
+      sum += image[(y + k) * width + x + l];
+      n++;
+    }
+    out[y * width + x] = sum / n;
+  }
+  return out;
+}
+
+/** Splice: a disk pasted from another acquisition chain (different noise level). */
+function splice(image: Float32Array, donor: Float32Array, width: number, cx: number, cy: number, radius: number): Float32Array {
+  const out = image.slice();
+  for (let y = cy - radius; y <= cy + radius; y++) for (let x = cx - radius; x <= cx + radius; x++) {
+    if ((x - cx) ** 2 + (y - cy) ** 2 <= radius * radius) out[y * width + x] = donor[y * width + x];
+  }
+  return out;
+}
+
+describe('integrity signals', () => {
+  it('noise consistency passes clean images of five simulated sources and flags inpainting and splicing in each', () => {
+    const width = 512;
+    const height = 640;
+    let worstClean = 0;
+    let weakestTampered = Infinity;
+    const lines: string[] = [];
+    sources.forEach((source, s) => {
+      for (let seed = 0; seed < 3; seed++) {
+        const image = acquire(width, height, 100 * s + seed, source);
+        const clean = noiseConsistency(image, width, height).value;
+        const removed = noiseConsistency(inpaint(image, width, 180, 300 + seed * 20, 40), width, height).value;
+        const other = sources[(s + 2) % sources.length];
+        const donor = acquire(width, height, 999 + seed, { ...other, noise: other.noise * 3 });
+        const spliced = noiseConsistency(splice(image, donor, width, 200, 320, 45), width, height).value;
+        worstClean = Math.max(worstClean, clean);
+        weakestTampered = Math.min(weakestTampered, removed, spliced);
+        lines.push(`${source.name} #${seed}: clean ${clean.toFixed(2)}, inpainted ${removed.toFixed(2)}, spliced ${spliced.toFixed(2)}`);
+      }
+    });
+    assert(worstClean < weakestTampered, `clean and tampered overlap:\n${lines.join('\n')}`);
+  });
+
+  it('the noise statistic does not grow with the global noise level (a noisier scanner is not a forgery)', () => {
+    const width = 384;
+    const height = 480;
+    const values = [0.003, 0.01, 0.03].map((noise) => noiseConsistency(acquire(width, height, 7, { name: 'x', noise, bits: 16, gamma: 1, blur: false }), width, height).value);
+    const spread = Math.max(...values) - Math.min(...values);
+    assert(spread < 1.5, `statistic across noise levels: ${values.map((v) => v.toFixed(2)).join(', ')}`);
+  });
+
+  it('median3x3 equals a brute-force median and bit-depth reduction keeps 32 levels', () => {
+    const random = seededRandom(3);
+    const width = 17;
+    const height = 11;
+    const source = Float32Array.from({ length: width * height }, () => random());
+    const out = new Float32Array(source.length);
+    median3x3(source, width, height, out);
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
+      const window: number[] = [];
+      for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) {
+        window.push(source[Math.min(height - 1, Math.max(0, y + dy)) * width + Math.min(width - 1, Math.max(0, x + dx))]);
+      }
+      window.sort((a, b) => a - b);
+      assert(out[y * width + x] === window[4], `median at ${x},${y}`);
+    }
+    const reduced = new Float32Array(source.length);
+    reduceBitDepth(source, reduced, 5);
+    assert(new Set(reduced).size <= 32, 'at most 32 levels');
+    assert(squeezeDisagreement(0.7, [0.65, 0.2]) === 0.7 - 0.2, 'largest score change');
+  });
+
+  it('fusion: pass below the thresholds, suspicious and tampered above, fail closed when a signal is missing', () => {
+    const calibration = { signals: { noise: { center: 2, scale: 0.5 }, squeeze: { center: 0.01, scale: 0.01 } }, thresholds: { suspicious: 4, tampered: 6 } };
+    const signal = (id: string, value: number | null) => ({ id, value, flagged: false, detail: id });
+    assert(fuseIntegrity([signal('noise', 2.5), signal('squeeze', 0.02)], calibration).verdict === 'pass', 'pass');
+    const suspicious = fuseIntegrity([signal('noise', 4.2), signal('squeeze', 0.02)], calibration);
+    assert(suspicious.verdict === 'suspicious' && Math.abs(suspicious.score - 4.4) < 1e-9, `suspicious ${suspicious.score}`);
+    assert(suspicious.signals.find((s) => s.id === 'noise')!.flagged, 'the responsible signal is flagged');
+    assert(fuseIntegrity([signal('noise', 2), signal('squeeze', 0.08)], calibration).verdict === 'tampered', 'tampered');
+    assert(fuseIntegrity([signal('noise', 2)], calibration).verdict === 'suspicious', 'a missing signal fails closed');
+    assert(fuseIntegrity([signal('noise', null), signal('squeeze', 0)], calibration).verdict === 'suspicious', 'an uncomputed signal fails closed');
+    const provenance = { id: 'provenance', value: 1, flagged: true, detail: 'mismatch' };
+    assert(fuseIntegrity([signal('noise', 2), signal('squeeze', 0), provenance], calibration).verdict === 'tampered', 'provenance overrides');
+    assert(fuseIntegrity([signal('noise', 2)], null).verdict === 'suspicious', 'no calibration fails closed');
+  });
+});
