@@ -1,0 +1,27 @@
+// The SDK's preprocessing (TypeScript) against the training side's (models/train/preprocess.py) on synthetic
+// images: the same PNG through the SDK's own decoder and display transform must give the same tensor.
+import { preprocessMammogram } from '../src/image/preprocess.js';
+import { toDisplay } from '../src/image/voi.js';
+import { decodePng } from '../src/input/png.js';
+import { assert, maxAbsDiff } from './support/helpers.js';
+
+const names = ['synthetic-left-700x900', 'synthetic-right-1024', 'synthetic-right-16bit-640x832'];
+
+describe('preprocessing parity (TypeScript vs Python)', () => {
+  for (const name of names) {
+    it(`${name}: same tensor, mask, flip and crop (max abs diff <= 1e-3)`, async () => {
+      const base = `/test/fixtures/preprocess/${name}`;
+      const png = new Uint8Array(await (await fetch(`${base}.png`)).arrayBuffer());
+      const expected = await (await fetch(`${base}.expected.json`)).json();
+      const tensor = new Float32Array(await (await fetch(`${base}.expected.f32`)).arrayBuffer());
+      const stored = decodePng(png);
+      const result = preprocessMammogram(toDisplay(stored), stored.width, stored.height, expected.size);
+      const diff = maxAbsDiff(result.tensor, tensor);
+      assert(diff <= 1e-3, `max abs diff ${diff}`);
+      assert(result.flipped === expected.flipped, `flipped ${result.flipped} vs ${expected.flipped}`);
+      assert(JSON.stringify(result.crop) === JSON.stringify(expected.crop), `crop ${JSON.stringify(result.crop)} vs ${JSON.stringify(expected.crop)}`);
+      const maskSum = result.mask.reduce((s, v) => s + v, 0);
+      assert(maskSum === expected.maskSum, `mask sum ${maskSum} vs ${expected.maskSum}`);
+    });
+  }
+});
