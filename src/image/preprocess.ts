@@ -1,0 +1,386 @@
+/**
+ * mammo-crop-v1: displayed mammogram -> classifier tensor.
+ *
+ * This file mirrors `models/train/preprocess.py` step for step; change both together and
+ * regenerate `test/fixtures/preprocess/` (`models/train/make_parity_fixtures.py`). Every
+ * discrete decision (threshold, mask, side, crop box) is taken on exact integers or on float64
+ * values built by the same IEEE operations in the same order as the Python twin, so the two
+ * agree exactly on them; only resize and normalisation sums may differ in their last bits.
+ */
+
+/** Result of {@link preprocessMammogram}. */
+export interface PreprocessResult {
+  /** Model tensor, S*S float32, row-major (the model input is [1,1,S,S]). */
+  tensor: Float32Array;
+  /** Breast mask at model resolution (1 = breast), S*S. */
+  mask: Uint8Array;
+  /** True when the image was mirrored horizontally so the chest wall is on the left. */
+  flipped: boolean;
+  /** Crop box in source (display) pixel coordinates, before flipping: the model tensor covers exactly this box (mirrored when flipped). */
+  crop: { x: number; y: number; width: number; height: number };
+}
+
+const QUANT_LEVELS = 4096;
+const LOWRES_TARGET = 256;
+const HIST_BINS = 256;
+const OPEN_RADIUS = 2;
+
+/**
+ * Preprocess one displayed mammogram with mammo-crop-v1.
+ *
+ * Steps: quantise to 4096 levels; block-average to at most 256 px; threshold at half the Otsu
+ * level; erode 5x5, keep the largest 4-connected component, dilate back, fill holes (whole image
+ * when nothing stands out); mirror so that the chest wall (the bounding-box half holding more
+ * breast) is on the left; square crop box of side max(width, height) of the breast's bounding
+ * box, anchored at the chest wall and shifted inside the image where it fits (pixels beyond the
+ * image read as 0, so the box may extend past the edges); exact area-average resize to
+ * `size` x `size`; zero mean / unit variance over breast pixels, 0 outside the breast.
+ *
+ * @param display - MONOCHROME2 display values in [0,1] (after VOI), row-major, `width * height`.
+ *   Values outside [0,1] are clamped; NaN reads as 0.
+ * @param width - Image width in pixels (>= 1; the method is meant for >= 16).
+ * @param height - Image height in pixels.
+ * @param size - Model input side S (the manifest's `input.shape[2]`).
+ * @returns The model tensor, its breast mask, the flip flag and the crop box.
+ */
+export function preprocessMammogram(
+  display: Float32Array,
+  width: number,
+  height: number,
+  size: number,
+): PreprocessResult {
+  const block = Math.max(1, Math.ceil(Math.max(width, height) / LOWRES_TARGET));
+  const lowW = Math.ceil(width / block);
+  const lowH = Math.ceil(height / block);
+  const low = blockMeans(display, width, height, block, lowW, lowH);
+
+  let maskLow: Uint8Array | null = null;
+  const threshold = halfOtsuThreshold(low);
+  if (threshold >= 0) {
+    const foreground = new Uint8Array(low.length);
+    for (let i = 0; i < low.length; i++) foreground[i] = low[i] > threshold ? 1 : 0;
+    // The opening cuts thin bridges (film edges, label tapes) between the breast and other blobs.
+    const eroded = squareFilter(foreground, lowW, lowH, OPEN_RADIUS, true);
+    const { component, componentSize } = largestComponent(eroded, lowW, lowH);
+    if (componentSize * 50 >= lowW * lowH) {
+      maskLow = fillHoles(squareFilter(component, lowW, lowH, OPEN_RADIUS, false), lowW, lowH);
+    }
+  }
+  if (maskLow === null) maskLow = new Uint8Array(lowW * lowH).fill(1);
+
+  let bx0 = lowW;
+  let bx1 = -1;
+  let by0 = lowH;
+  let by1 = -1;
+  for (let y = 0; y < lowH; y++) {
+    for (let x = 0; x < lowW; x++) {
+      if (maskLow[y * lowW + x]) {
+        if (x < bx0) bx0 = x;
+        if (x > bx1) bx1 = x;
+        if (y < by0) by0 = y;
+        if (y > by1) by1 = y;
+      }
+    }
+  }
+  const half = Math.floor((bx1 - bx0 + 1) / 2);
+  let left = 0;
+  let right = 0;
+  for (let y = 0; y < lowH; y++) {
+    for (let x = bx0; x < bx0 + half; x++) left += maskLow[y * lowW + x];
+    for (let x = bx1 + 1 - half; x <= bx1; x++) right += maskLow[y * lowW + x];
+  }
+  const flipped = right > left;
+
+  const px0 = bx0 * block;
+  const px1 = Math.min(width, (bx1 + 1) * block);
+  const py0 = by0 * block;
+  const py1 = Math.min(height, (by1 + 1) * block);
+  const side = Math.max(px1 - px0, py1 - py0);
+  let y0 = py0 + Math.floor((py1 - py0 - side) / 2);
+  if (side <= height) y0 = Math.min(Math.max(y0, 0), height - side);
+  let x0 = flipped ? px1 - side : px0;
+  if (side <= width) x0 = Math.min(Math.max(x0, 0), width - side);
+
+  const resized = areaResize(display, width, height, x0, y0, side, size);
+  const cellY = cellCentres(y0, side, size, height, block);
+  const cellX = cellCentres(x0, side, size, width, block);
+  const mask = new Uint8Array(size * size);
+  let maskSum = 0;
+  for (let oy = 0; oy < size; oy++) {
+    for (let ox = 0; ox < size; ox++) {
+      const lx = cellX[flipped ? size - 1 - ox : ox];
+      const ly = cellY[oy];
+      const inside = lx >= 0 && ly >= 0 ? maskLow[ly * lowW + lx] : 0;
+      mask[oy * size + ox] = inside;
+      maskSum += inside;
+    }
+  }
+  if (maskSum === 0) {
+    mask.fill(1);
+    maskSum = size * size;
+  }
+
+  const tensor = normalise(resized, mask, maskSum, size, flipped);
+  return { tensor, mask, flipped, crop: { x: x0, y: y0, width: side, height: side } };
+}
+
+/** Clamped display value (NaN -> 0), identical to the Python `np.where(d > 0, min(d, 1), 0)`. */
+function clampUnit(value: number): number {
+  return value > 0 ? (value < 1 ? value : 1) : 0;
+}
+
+function blockMeans(
+  display: Float32Array,
+  width: number,
+  height: number,
+  block: number,
+  lowW: number,
+  lowH: number,
+): Float64Array {
+  // Sums of integer levels are exact in float64, so they match numpy's int64 sums in any order.
+  const sums = new Float64Array(lowW * lowH);
+  const blockOfColumn = new Int32Array(width);
+  for (let x = 0; x < width; x++) blockOfColumn[x] = Math.floor(x / block);
+  for (let y = 0; y < height; y++) {
+    const rowBase = Math.floor(y / block) * lowW;
+    const pixelBase = y * width;
+    for (let x = 0; x < width; x++) {
+      sums[rowBase + blockOfColumn[x]] += Math.floor(clampUnit(display[pixelBase + x]) * QUANT_LEVELS + 0.5);
+    }
+  }
+  for (let by = 0; by < lowH; by++) {
+    const rows = Math.min(block, height - by * block);
+    for (let bx = 0; bx < lowW; bx++) {
+      const count = rows * Math.min(block, width - bx * block);
+      sums[by * lowW + bx] = sums[by * lowW + bx] / count;
+    }
+  }
+  return sums;
+}
+
+function halfOtsuThreshold(low: Float64Array): number {
+  const hist = new Float64Array(HIST_BINS);
+  for (let i = 0; i < low.length; i++) hist[Math.min(HIST_BINS - 1, Math.floor(low[i] / 16))] += 1;
+  let total = 0;
+  let totalSum = 0;
+  for (let b = 0; b < HIST_BINS; b++) {
+    total += hist[b];
+    totalSum += b * hist[b];
+  }
+  let best = -1;
+  let bestBin = -1;
+  let w0 = 0;
+  let s0 = 0;
+  for (let t = 0; t < HIST_BINS - 1; t++) {
+    w0 += hist[t];
+    s0 += t * hist[t];
+    const w1 = total - w0;
+    if (w0 === 0 || w1 === 0) continue;
+    const d = s0 / w0 - (totalSum - s0) / w1;
+    const between = w0 * w1 * (d * d);
+    if (between > best) {
+      best = between;
+      bestBin = t;
+    }
+  }
+  return bestBin < 0 ? -1 : (bestBin + 1) * 8;
+}
+
+function squareFilter(src: Uint8Array, lowW: number, lowH: number, radius: number, erode: boolean): Uint8Array {
+  const horiz = new Uint8Array(src.length);
+  for (let y = 0; y < lowH; y++) {
+    for (let x = 0; x < lowW; x++) {
+      const full = x - radius >= 0 && x + radius < lowW;
+      let all = 1;
+      let any = 0;
+      for (let k = Math.max(0, x - radius); k < Math.min(lowW, x + radius + 1); k++) {
+        all &= src[y * lowW + k];
+        any |= src[y * lowW + k];
+      }
+      horiz[y * lowW + x] = erode ? (full ? all : 0) : any;
+    }
+  }
+  const out = new Uint8Array(src.length);
+  for (let y = 0; y < lowH; y++) {
+    const full = y - radius >= 0 && y + radius < lowH;
+    for (let x = 0; x < lowW; x++) {
+      let all = 1;
+      let any = 0;
+      for (let k = Math.max(0, y - radius); k < Math.min(lowH, y + radius + 1); k++) {
+        all &= horiz[k * lowW + x];
+        any |= horiz[k * lowW + x];
+      }
+      out[y * lowW + x] = erode ? (full ? all : 0) : any;
+    }
+  }
+  return out;
+}
+
+function largestComponent(
+  foreground: Uint8Array,
+  lowW: number,
+  lowH: number,
+): { component: Uint8Array; componentSize: number } {
+  const labels = new Int32Array(foreground.length);
+  const queue = new Int32Array(foreground.length);
+  let label = 0;
+  let bestLabel = 0;
+  let bestSize = 0;
+  for (let start = 0; start < foreground.length; start++) {
+    if (!foreground[start] || labels[start]) continue;
+    label += 1;
+    labels[start] = label;
+    let head = 0;
+    let tail = 0;
+    queue[tail++] = start;
+    while (head < tail) {
+      const i = queue[head++];
+      const y = Math.floor(i / lowW);
+      const x = i - y * lowW;
+      if (y > 0 && foreground[i - lowW] && !labels[i - lowW]) { labels[i - lowW] = label; queue[tail++] = i - lowW; }
+      if (y < lowH - 1 && foreground[i + lowW] && !labels[i + lowW]) { labels[i + lowW] = label; queue[tail++] = i + lowW; }
+      if (x > 0 && foreground[i - 1] && !labels[i - 1]) { labels[i - 1] = label; queue[tail++] = i - 1; }
+      if (x < lowW - 1 && foreground[i + 1] && !labels[i + 1]) { labels[i + 1] = label; queue[tail++] = i + 1; }
+    }
+    // Strictly greater: on equal sizes the component met first in raster order wins, as in Python.
+    if (tail > bestSize) {
+      bestSize = tail;
+      bestLabel = label;
+    }
+  }
+  const component = new Uint8Array(foreground.length);
+  if (bestLabel) for (let i = 0; i < labels.length; i++) component[i] = labels[i] === bestLabel ? 1 : 0;
+  return { component, componentSize: bestSize };
+}
+
+function fillHoles(mask: Uint8Array, lowW: number, lowH: number): Uint8Array {
+  const outside = new Uint8Array(mask.length);
+  const queue = new Int32Array(mask.length);
+  let head = 0;
+  let tail = 0;
+  for (let i = 0; i < mask.length; i++) {
+    const y = Math.floor(i / lowW);
+    const x = i - y * lowW;
+    if ((y === 0 || y === lowH - 1 || x === 0 || x === lowW - 1) && !mask[i]) {
+      outside[i] = 1;
+      queue[tail++] = i;
+    }
+  }
+  while (head < tail) {
+    const i = queue[head++];
+    const y = Math.floor(i / lowW);
+    const x = i - y * lowW;
+    if (y > 0 && !mask[i - lowW] && !outside[i - lowW]) { outside[i - lowW] = 1; queue[tail++] = i - lowW; }
+    if (y < lowH - 1 && !mask[i + lowW] && !outside[i + lowW]) { outside[i + lowW] = 1; queue[tail++] = i + lowW; }
+    if (x > 0 && !mask[i - 1] && !outside[i - 1]) { outside[i - 1] = 1; queue[tail++] = i - 1; }
+    if (x < lowW - 1 && !mask[i + 1] && !outside[i + 1]) { outside[i + 1] = 1; queue[tail++] = i + 1; }
+  }
+  const filled = new Uint8Array(mask.length);
+  for (let i = 0; i < mask.length; i++) filled[i] = outside[i] ? 0 : 1;
+  return filled;
+}
+
+/** Area-average weights of `size` outputs over the box [origin, origin + side) clipped to [0, limit). */
+interface AxisWeights {
+  first: Int32Array;
+  count: Int32Array;
+  offset: Int32Array;
+  weights: Float64Array;
+}
+
+function areaWeights(origin: number, side: number, size: number, limit: number): AxisWeights {
+  const scale = side / size;
+  const first = new Int32Array(size);
+  const count = new Int32Array(size);
+  const offset = new Int32Array(size);
+  const weights = new Float64Array(size * (Math.ceil(scale) + 2));
+  let used = 0;
+  for (let o = 0; o < size; o++) {
+    const start = o * scale;
+    const end = (o + 1) * scale;
+    const last = Math.ceil(end) - 1;
+    offset[o] = used;
+    first[o] = -1;
+    for (let p = Math.floor(start); p <= last; p++) {
+      const source = origin + p;
+      if (source < 0 || source >= limit) continue;
+      if (first[o] < 0) first[o] = source;
+      weights[used++] = (Math.min(end, p + 1) - Math.max(start, p)) / scale;
+      count[o] += 1;
+    }
+  }
+  return { first, count, offset, weights };
+}
+
+function areaResize(
+  display: Float32Array,
+  width: number,
+  height: number,
+  x0: number,
+  y0: number,
+  side: number,
+  size: number,
+): Float64Array {
+  const wx = areaWeights(x0, side, size, width);
+  const wy = areaWeights(y0, side, size, height);
+  const out = new Float64Array(size * size);
+  const row = new Float64Array(size);
+  // Stream source rows once: each row is resized horizontally, then added to the outputs it feeds.
+  let firstOutput = 0;
+  const rowStart = Math.max(0, y0);
+  const rowEnd = Math.min(height, y0 + side);
+  for (let y = rowStart; y < rowEnd; y++) {
+    const base = y * width;
+    for (let ox = 0; ox < size; ox++) {
+      let sum = 0;
+      const first = wx.first[ox];
+      const offset = wx.offset[ox];
+      for (let k = 0; k < wx.count[ox]; k++) sum += wx.weights[offset + k] * clampUnit(display[base + first + k]);
+      row[ox] = sum;
+    }
+    while (firstOutput < size && (wy.count[firstOutput] === 0 || wy.first[firstOutput] + wy.count[firstOutput] <= y)) {
+      firstOutput++;
+    }
+    for (let oy = firstOutput; oy < size && wy.count[oy] > 0 && wy.first[oy] <= y; oy++) {
+      const weight = wy.weights[wy.offset[oy] + (y - wy.first[oy])];
+      const target = oy * size;
+      for (let ox = 0; ox < size; ox++) out[target + ox] += weight * row[ox];
+    }
+  }
+  return out;
+}
+
+function cellCentres(origin: number, side: number, size: number, limit: number, block: number): Int32Array {
+  const scale = side / size;
+  const cells = new Int32Array(size);
+  for (let o = 0; o < size; o++) {
+    const p = Math.floor(origin + (o + 0.5) * scale);
+    cells[o] = p >= 0 && p < limit ? Math.floor(p / block) : -1;
+  }
+  return cells;
+}
+
+function normalise(resized: Float64Array, mask: Uint8Array, maskSum: number, size: number, flipped: boolean): Float32Array {
+  const at = (oy: number, ox: number): number => resized[oy * size + (flipped ? size - 1 - ox : ox)];
+  let sum = 0;
+  for (let oy = 0; oy < size; oy++) {
+    for (let ox = 0; ox < size; ox++) if (mask[oy * size + ox]) sum += at(oy, ox);
+  }
+  const mean = sum / maskSum;
+  let squares = 0;
+  for (let oy = 0; oy < size; oy++) {
+    for (let ox = 0; ox < size; ox++) {
+      if (mask[oy * size + ox]) {
+        const d = at(oy, ox) - mean;
+        squares += d * d;
+      }
+    }
+  }
+  let std = Math.sqrt(squares / maskSum);
+  if (std < 1e-6) std = 1;
+  const tensor = new Float32Array(size * size);
+  for (let i = 0; i < size * size; i++) {
+    if (mask[i]) tensor[i] = (at(Math.floor(i / size), i % size) - mean) / std;
+  }
+  return tensor;
+}
