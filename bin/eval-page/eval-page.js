@@ -46,6 +46,7 @@ window.cadguardEval = {
         decision: report.decision,
         backend: report.backend,
         fallback: report.fallback ?? null,
+        signals: Object.fromEntries(report.integrity.signals.filter((s) => s.id !== 'calibration').map((s) => [s.id, s.value])),
       };
     } catch (error) {
       if (isGuardError(error)) return { ...failure(error), ms: performance.now() - started };

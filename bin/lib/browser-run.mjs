@@ -9,13 +9,14 @@ export class InfrastructureError extends Error {
 }
 
 /**
- * Launches Chromium and loads the eval page until its API is there.
- * @param {{ executablePath: string, url: string, timeoutMs?: number }} options
+ * Launches Chromium and loads the eval page until its API is there. The bench (bench/run.mjs) passes its own
+ * page global and extra flags (memory measurement).
+ * @param {{ executablePath: string, url: string, timeoutMs?: number, extraArgs?: string[], readyGlobal?: string }} options
  */
-export async function openEvalPage({ executablePath, url, timeoutMs = 60_000 }) {
+export async function openEvalPage({ executablePath, url, timeoutMs = 60_000, extraArgs = [], readyGlobal = 'cadguardEval' }) {
   let browser;
   try {
-    browser = await puppeteer.launch({ executablePath, headless: true, args: chromeArgs, timeout: timeoutMs, protocolTimeout: 600_000 });
+    browser = await puppeteer.launch({ executablePath, headless: true, args: [...chromeArgs, ...extraArgs], timeout: timeoutMs, protocolTimeout: 600_000 });
   } catch (error) {
     throw new InfrastructureError(`Chromium (${executablePath}) would not start: ${firstLine(error)}`);
   }
@@ -29,7 +30,7 @@ export async function openEvalPage({ executablePath, url, timeoutMs = 60_000 }) 
     page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()} (${request.failure()?.errorText ?? 'unknown'})`));
     const response = await page.goto(url, { waitUntil: 'load', timeout: timeoutMs });
     if (!response?.ok()) throw new Error(`${url} answered HTTP ${response?.status() ?? 'nothing'}`);
-    await page.waitForFunction(() => 'cadguardEval' in window, { timeout: timeoutMs });
+    await page.waitForFunction((name) => name in window, { timeout: timeoutMs }, readyGlobal);
     return { browser, page, version: await browser.version(), problems };
   } catch (error) {
     await browser.close().catch(() => {});

@@ -23,7 +23,6 @@ export interface ResultRow {
 export interface Summary {
   n: number;
   backend: string | null;
-  errors: number;
   cad: { aucAbnormal: number | null; aucMalignant: number | null; sensitivity: number | null; specificity: number | null };
   integrity: { fprClean: number | null; tprTampered: number | null; auc: number | null };
   flips: { unguardedFlipRate: number | null; undetectedFlipRate: number | null };

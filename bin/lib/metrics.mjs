@@ -77,7 +77,6 @@ export function summarise(rows, fallbackBackend = null) {
   return {
     n: rows.length,
     backend: backends.length === 1 ? backends[0] : backends.length > 1 ? 'mixed' : fallbackBackend,
-    errors: rows.filter((row) => row.error !== null).length,
     cad: {
       aucAbnormal: aucMannWhitney(scores(abnormal), scores(normal)),
       aucMalignant: aucMannWhitney(scores(cadRows.filter((row) => row.label === 'malignant')), scores(cadRows.filter((row) => row.label !== 'malignant'))),

@@ -10,6 +10,7 @@ import { encode } from 'fast-png';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const cli = join(root, 'bin', 'cadguard-eval.mjs');
+const calibrateCli = join(root, 'bin', 'cadguard-calibrate.mjs');
 
 /** Deterministic pseudo-random numbers (mulberry32), as in helpers.ts. */
 function seededRandom(seed) {
@@ -83,9 +84,9 @@ function syntheticImages() {
   return images;
 }
 
-function run(args) {
+function run(args, script = cli) {
   return new Promise((resolveRun) => {
-    execFile(process.execPath, [cli, ...args], { cwd: root, timeout: 240_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [script, ...args], { cwd: root, timeout: 240_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
       resolveRun({ exitCode: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
     });
   });
@@ -121,13 +122,69 @@ export async function runEval({ csv, args = [] }) {
   }
 }
 
+/** Clean synthetic images of several simulated sources (noise level, bit depth, size), for calibration. */
+function cleanSources(count) {
+  const images = {};
+  for (let i = 0; i < count; i++) {
+    const width = 96 + (i % 3) * 16;
+    const height = 112;
+    const random = seededRandom(1000 + i);
+    const noise = [0.004, 0.01, 0.02][i % 3];
+    const display = syntheticBreast(width, height, 50 + i, i % 2 ? 'left' : 'right').map((v) => Math.min(1, Math.max(0, v + noise * (random() - 0.5))));
+    images[`clean-${String(i).padStart(2, '0')}.png`] = png(display, width, height, i % 2 ? 16 : 8);
+  }
+  return images;
+}
+
+/**
+ * Payload: `{ count, args? }`: writes `count` clean images, runs cadguard-calibrate on them with the fixture manifest,
+ * then (when it succeeded) cadguard-eval with the calibrated manifest over those clean images plus the tampered ones.
+ * Answers `{ calibrate: {exitCode, stderr}, manifest, copiedModel, eval: {exitCode, stderr, results} | null }`.
+ */
+export async function runCalibrate({ count, args = [] }) {
+  const folder = mkdtempSync(join(tmpdir(), 'cadguard-calibrate-test-'));
+  try {
+    const clean = join(folder, 'clean');
+    mkdirSync(clean);
+    for (const [name, bytes] of Object.entries(cleanSources(count))) writeFileSync(join(clean, name), bytes);
+    const out = join(folder, 'calibrated', 'manifest.json');
+    const calibrate = await run(['--images', clean, '--out', out, '--manifest', '/test/fixtures/models/manifest.json', '--backend', 'wasm', ...args], calibrateCli);
+    if (!existsSync(out)) return { calibrate, manifest: null, copiedModel: false, eval: null };
+    const manifest = JSON.parse(readFileSync(out, 'utf8'));
+    const all = join(folder, 'all');
+    mkdirSync(join(all, 'tampered'), { recursive: true });
+    const rows = ['file,label,tampered,source'];
+    for (const name of readdirSync(clean)) {
+      writeFileSync(join(all, name), readFileSync(join(clean, name)));
+      rows.push(`${name},unknown,0,`);
+    }
+    for (const [name, bytes] of Object.entries(syntheticImages())) {
+      if (!name.startsWith('tampered/')) continue;
+      writeFileSync(join(all, name), bytes);
+      rows.push(`${name},unknown,1,`);
+    }
+    writeFileSync(join(folder, 'labels.csv'), `${rows.join('\n')}\n`);
+    const results = join(folder, 'results.json');
+    const evaluation = await run(['--images', all, '--labels', join(folder, 'labels.csv'), '--out', results, '--manifest', out, '--backend', 'wasm']);
+    return {
+      calibrate,
+      manifest,
+      copiedModel: existsSync(join(folder, 'calibrated', 'tiny-classifier.onnx')),
+      eval: { ...evaluation, results: existsSync(results) ? JSON.parse(readFileSync(results, 'utf8')) : null },
+    };
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
 /** The plugin for web-test-runner.config.mjs. */
 export function evalCommandPlugin() {
   return {
     name: 'cadguard-eval-command',
     async executeCommand({ command, payload }) {
-      if (command !== 'cadguard-eval') return undefined;
-      return runEval(payload);
+      if (command === 'cadguard-eval') return runEval(payload);
+      if (command === 'cadguard-calibrate') return runCalibrate(payload);
+      return undefined;
     },
   };
 }
