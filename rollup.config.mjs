@@ -14,14 +14,31 @@ const copies = [
   ...readdirSync('models')
     .filter((file) => file.endsWith('.onnx') || file.endsWith('.json') || file.endsWith('.md'))
     .map((file) => [`models/${file}`, `dist/models/${file}`]),
+  // The DICOM codecs' WebAssembly, fetched lazily by src/input/dicom/codecs.ts from dist/codecs/.
+  ...[
+    'codec-openjpeg/dist/openjpegwasm_decode.wasm',
+    'codec-charls/dist/charlswasm_decode.wasm',
+    'codec-libjpeg-turbo-8bit/dist/libjpegturbowasm_decode.wasm',
+    'codec-openjph/dist/openjphjs.wasm',
+  ].map((file) => [`node_modules/@cornerstonejs/${file}`, `dist/codecs/${file.split('/').pop()}`]),
 ];
 
 const copyAssets = {
   name: 'copy-assets',
   writeBundle() {
     mkdirSync('dist/models', { recursive: true });
+    mkdirSync('dist/codecs', { recursive: true });
     for (const [from, to] of copies) copyFileSync(from, to);
   },
+};
+
+// dicom-parser and the Emscripten codecs require Node built-ins only on their Node paths; in the browser build
+// those requires resolve to an empty module.
+const nodeBuiltins = new Set(['fs', 'path', 'zlib']);
+const emptyNodeBuiltins = {
+  name: 'empty-node-builtins',
+  resolveId: (id) => (nodeBuiltins.has(id) ? `\0empty:${id}` : null),
+  load: (id) => (id.startsWith('\0empty:') ? 'export default {};' : null),
 };
 
 const entries = [
@@ -40,5 +57,5 @@ export default {
     chunkFileNames: 'chunks/[name]-[hash].js',
     paths: { 'onnxruntime-web/webgpu': `./${ortModule}` },
   },
-  plugins: [resolve({ browser: true }), commonjs(), typescript({ tsconfig: './tsconfig.json' }), copyAssets],
+  plugins: [emptyNodeBuiltins, resolve({ browser: true }), commonjs(), typescript({ tsconfig: './tsconfig.json' }), copyAssets],
 };

@@ -3,6 +3,7 @@ import { defaultReporter } from '@web/test-runner';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { chromeArgs } from './bin/lib/chrome.mjs';
 import { evalCommandPlugin } from './test/support/eval-command.mjs';
+import { screenshotCommandPlugin } from './test/support/screenshot-command.mjs';
 import { isolationHeaders } from './test/support/server-middleware.mjs';
 import { summaryReporter } from './test/support/summary-reporter.mjs';
 
@@ -17,8 +18,8 @@ export default {
   browserStartTimeout: 120000,
   testsStartTimeout: 120000,
   testsFinishTimeout: 900000,
-  testFramework: { config: { timeout: 120000 } },
-  plugins: [esbuildPlugin({ ts: true, target: 'es2022' }), evalCommandPlugin()],
+  testFramework: { config: { timeout: 300000 } },
+  plugins: [esbuildPlugin({ ts: true, target: 'es2022' }), evalCommandPlugin(), screenshotCommandPlugin()],
   middleware: [isolationHeaders],
   browsers: [
     chromeLauncher({

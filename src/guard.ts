@@ -3,7 +3,7 @@ import { GuardError } from './errors.js';
 import { fromRawPixels } from './input/raw-pixels.js';
 import type { WireImage } from './input/decode.js';
 import { resolvePolicy } from './policy.js';
-import type { CheckOptions, GuardEvent, GuardInfo, GuardOptions, ImageInput, RawPixels, Report, WorkerApi, WorkerInitOptions } from './protocol.js';
+import type { CheckOptions, GuardEvent, GuardInfo, GuardOptions, ImageInput, RawPixels, Report, ViewerImage, ViewerWire, WorkerApi, WorkerDiagnostics, WorkerInitOptions } from './protocol.js';
 import { installErrorTransfer } from './wire.js';
 import { ALIVE_MESSAGE } from './worker/life-lock.js';
 
@@ -67,6 +67,7 @@ class GuardClient implements Guard {
       allowSoftwareAdapter: options.allowSoftwareAdapter ?? false,
       policy: resolvePolicy(options.policy),
       faultInjection: options.faultInjection ?? {},
+      cache: options.cache ?? true,
       lifeLock: null,
     };
     if (!Number.isInteger(this.init.threads) || this.init.threads < 1) {
@@ -150,6 +151,8 @@ class GuardClient implements Guard {
     const { signal } = options;
     const aborted = () => new GuardError('aborted', 'the check was aborted');
     if (signal?.aborted) throw aborted();
+    const voiIndex = options.voiIndex ?? 0;
+    if (!Number.isInteger(voiIndex) || voiIndex < 0) throw new GuardError('invalid-input', `voiIndex must be an integer >= 0, got ${String(options.voiIndex)}`);
     const { wire, transfers } = toWire(image, options.transfer ?? true);
     const id = this.nextId++;
     let sentTo: Generation | null = null;
@@ -157,7 +160,7 @@ class GuardClient implements Guard {
       const generation = await this.live();
       if (signal?.aborted) throw aborted();
       sentTo = generation;
-      const request = { id, image: wire, expectedPixelSha256: options.expectedPixelSha256 ?? null, heatmap: options.heatmap ?? true };
+      const request = { id, image: wire, expectedPixelSha256: options.expectedPixelSha256 ?? null, heatmap: options.heatmap ?? true, voiIndex, integrity: options.integrity ?? true };
       return this.track(generation, generation.remote.check(Comlink.transfer(request, transfers))).catch((error: unknown) => {
         if (error instanceof DOMException && error.name === 'DataCloneError') {
           throw new GuardError('invalid-input', `the image cannot be sent to the worker: ${error.message}`);
@@ -179,6 +182,16 @@ class GuardClient implements Guard {
   async info(): Promise<GuardInfo> {
     const generation = await this.live();
     return this.track(generation, generation.remote.info());
+  }
+
+  /**
+   * Diagnostic for bench/ (memory and start-up profile of the worker). Not part of the {@link Guard} interface and
+   * not a public API: it may change or go away in any release.
+   * @internal
+   */
+  async diagnostics(): Promise<WorkerDiagnostics> {
+    const generation = await this.live();
+    return this.track(generation, generation.remote.diagnostics());
   }
 
   async dispose(): Promise<void> {
@@ -203,6 +216,7 @@ function toWire(image: ImageInput, transfer: boolean): { wire: WireImage; transf
   if (image instanceof ArrayBuffer) return { wire: image, transfers: transferable(image) };
   if (typeof ImageBitmap !== 'undefined' && image instanceof ImageBitmap) return { wire: image, transfers: transfer ? [image] : [] };
   if (typeof Blob !== 'undefined' && image instanceof Blob) return { wire: image, transfers: [] };
+  if (typeof image === 'object' && image !== null && typeof (image as ViewerImage).getPixelData === 'function') return { wire: viewerWire(image as ViewerImage), transfers: [] };
   if (typeof image === 'object' && image !== null && 'data' in image) {
     // Validated here as well, so a malformed request fails before its buffer is detached.
     fromRawPixels(image as RawPixels);
@@ -211,4 +225,32 @@ function toWire(image: ImageInput, transfer: boolean): { wire: WireImage; transf
   }
   // Anything else goes to the worker as is and is refused there with the full list of accepted inputs.
   return { wire: image as WireImage, transfers: [] };
+}
+
+/**
+ * A viewer's decoded image, read on the main thread (its `getPixelData()` cannot cross to the worker). The pixels
+ * are copied, not transferred: the viewer is still displaying them.
+ */
+function viewerWire(image: ViewerImage): ViewerWire {
+  const list = (value: number | number[] | undefined) => (value === undefined ? [] : Array.isArray(value) ? value.map(Number) : [Number(value)]);
+  const scaled = image.preScale?.scaled === true;
+  let data: ViewerWire['viewer']['data'];
+  try {
+    data = image.getPixelData();
+  } catch (error) {
+    throw new GuardError('invalid-input', `the viewer image's getPixelData() threw: ${(error as Error)?.message ?? String(error)}`);
+  }
+  return {
+    viewer: {
+      data,
+      width: image.columns,
+      height: image.rows,
+      slope: scaled ? 1 : image.slope ?? 1,
+      intercept: scaled ? 0 : image.intercept ?? 0,
+      windowCenter: list(image.windowCenter),
+      windowWidth: list(image.windowWidth),
+      voiLUTFunction: image.voiLUTFunction ?? 'LINEAR',
+      invert: image.invert === true,
+    },
+  };
 }

@@ -25,4 +25,6 @@ export type {
   RawPixels,
   Report,
   Verdict,
+  ViewerImage,
+  DicomInfo,
 } from './protocol.js';

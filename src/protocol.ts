@@ -118,6 +118,14 @@ export interface GuardOptions {
   onProgress?: (event: ProgressEvent) => void;
   /** Backend switches and other events a viewer may log. */
   onEvent?: (event: GuardEvent) => void;
+  /**
+   * Keep the runtime's WASM and the model files in Cache Storage (cache `'cadguard-v1'`, keyed by URL), so the next
+   * start reads them from there instead of the network. Model bytes are SHA-256-checked on every start, cached or
+   * not; a cached model that fails the check is dropped from the cache and fetched again. Takes effect where
+   * `caches` exists (secure contexts: https or localhost).
+   * @defaultValue true
+   */
+  cache?: boolean;
   /** QA only: see {@link FaultInjection}. */
   faultInjection?: FaultInjection;
 }
@@ -163,6 +171,14 @@ export interface CheckOptions {
    * @defaultValue 0
    */
   voiIndex?: number;
+  /**
+   * Compute the integrity signals (feature squeezing, noise consistency, the detector model). `false` runs the
+   * classifier alone, for hosts that measure or need the bare CAD score: the image then cannot be cleared, so the
+   * verdict is `'suspicious'` (or `'tampered'` on a provenance mismatch) with a flagged `'integrity-skipped'` signal,
+   * and the decision is never `'show'`.
+   * @defaultValue true
+   */
+  integrity?: boolean;
 }
 
 /** A heatmap over the model's view of the image. */
@@ -289,6 +305,8 @@ export interface WorkerInitOptions {
   allowSoftwareAdapter: boolean;
   policy: Required<PolicyOptions>;
   faultInjection: FaultInjection;
+  /** {@link GuardOptions.cache}. */
+  cache: boolean;
   /** Web Lock the worker holds while alive, so the main thread notices its death; null without Web Locks. */
   lifeLock: string | null;
 }
@@ -302,6 +320,8 @@ export interface WorkerCheckRequest {
   heatmap: boolean;
   /** {@link CheckOptions.voiIndex}; absent means 0. */
   voiIndex?: number;
+  /** {@link CheckOptions.integrity}; absent means true. */
+  integrity?: boolean;
 }
 
 /** A {@link ViewerImage} as it crosses to the worker: `getPixelData()` was called on the main thread. */
@@ -336,6 +356,19 @@ export interface WorkerApi {
   info(): Promise<GuardInfo>;
   /** Releases every session. */
   dispose(): Promise<void>;
+  /** Diagnostic, for bench/ only (not on the public Guard): the worker's memory and how its start was spent. */
+  diagnostics(): Promise<WorkerDiagnostics>;
+}
+
+/** What {@link WorkerApi.diagnostics} reports. Diagnostic only; its shape may change without notice. */
+export interface WorkerDiagnostics {
+  /**
+   * The worker's used JS heap in bytes where the browser tells it (`performance.memory`), else null. onnxruntime's
+   * WebAssembly memory is not in it; `performance.measureUserAgentSpecificMemory()` in the page counts both.
+   */
+  jsHeapBytes: number | null;
+  /** Milliseconds per start-up stage, and where each asset came from (`'cache'` or `'network'`). */
+  startup: { stages: Record<string, number>; sources: Record<string, 'cache' | 'network'> };
 }
 
 export type { SerializedError };

@@ -78,7 +78,7 @@ describe('cadguard-eval', () => {
     }
     const failed = rows.find((r) => r.file === 'not-an-image.png')!;
     assert(failed.error === 'unsupported-format' && failed.score === null && failed.verdict === null && failed.decision === null, JSON.stringify(failed));
-    assert(results.meta.errors === 1, `errors ${results.meta.errors}`);
+    assert(run.results!.meta.errors === 1, `errors ${run.results!.meta.errors}`);
   });
 
   it('computes the summary from the rows as documented', () => {

@@ -43,3 +43,50 @@ export async function fetchBytes(
   }
   return bytes;
 }
+
+/** Cache Storage name of the package's assets (the runtime's WASM and the model files). */
+export const ASSET_CACHE = 'cadguard-v1';
+
+/** Where an asset's bytes came from. */
+export type AssetSource = 'cache' | 'network';
+
+/**
+ * The asset cache, or null when caching is off or unavailable (`caches` exists only in secure contexts, and a
+ * browser may refuse storage): the guard then simply fetches every start.
+ */
+export async function openAssetCache(enabled: boolean): Promise<Cache | null> {
+  if (!enabled || typeof caches === 'undefined') return null;
+  try {
+    return await caches.open(ASSET_CACHE);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * {@link fetchBytes} through the asset cache: a cached copy is read when there is one (unless `network` forces a
+ * fetch), else the asset is fetched and stored. The cache is never trusted: callers verify what they read (model
+ * bytes against the manifest's SHA-256; the runtime by compiling it and reproducing every model's validation
+ * output). `key` defaults to the URL; the runtime's key carries onnxruntime's version, so an upgraded package never
+ * reads an older binary.
+ */
+export async function fetchAsset(
+  url: string,
+  onProgress: (loaded: number, total: number | null) => void,
+  options: { expectedBytes?: number; cache: Cache | null; key?: string; network?: boolean },
+): Promise<{ bytes: Uint8Array; source: AssetSource }> {
+  const { cache, key = url } = options;
+  if (cache && !options.network) {
+    const hit = await cache.match(key).catch(() => undefined);
+    if (hit) {
+      const bytes = new Uint8Array(await hit.arrayBuffer());
+      onProgress(bytes.byteLength, bytes.byteLength);
+      return { bytes, source: 'cache' };
+    }
+  }
+  const bytes = await fetchBytes(url, onProgress, options.expectedBytes);
+  // Not awaited: storing must not delay the start, and a failed write (quota) only means fetching next time.
+  // The Response copies the bytes, so onnxruntime may take ownership of them.
+  cache?.put(key, new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'Content-Type': 'application/octet-stream' } })).catch(() => undefined);
+  return { bytes, source: 'network' };
+}

@@ -24,6 +24,8 @@ export interface ModelEntry {
     preprocess: string;
     /** `'dynamic'` when the model takes a batch dimension other than 1 (the squeezed variants then run as one batch). */
     batch?: 'dynamic' | 'static';
+    /** True when the model takes DICOM `FOR PROCESSING` images; otherwise they are refused with `'for-processing'`. @defaultValue false */
+    acceptsForProcessing?: boolean;
     /** For `'resize-v1'`: tensor = (display - mean) / std. */
     normalisation?: { mean: number; std: number };
     display?: string;

@@ -3,7 +3,7 @@
  * CPU kernels too. The binary is fetched from the package's own files (with progress), never from a CDN.
  */
 import * as ort from 'onnxruntime-web/webgpu';
-import { fetchBytes } from './fetch-bytes.js';
+import { fetchAsset, type AssetSource } from './fetch-bytes.js';
 
 export { ort };
 
@@ -25,12 +25,17 @@ export async function configureRuntime(options: {
   threads: number;
   device: GPUDevice | null;
   onProgress: (loaded: number, total: number | null) => void;
-}): Promise<void> {
+  /** Asset cache to read the binary from and store it in; null fetches it. */
+  cache?: Cache | null;
+}): Promise<AssetSource> {
   ort.env.logLevel = 'error';
   ort.env.wasm.numThreads = effectiveThreads(options.threads);
   ort.env.wasm.proxy = false;
   const wasmUrl = new URL(RUNTIME_WASM, options.assetBase).href;
   ort.env.wasm.wasmPaths = { wasm: wasmUrl };
-  ort.env.wasm.wasmBinary = await fetchBytes(wasmUrl, options.onProgress, RUNTIME_WASM_BYTES);
+  const key = `${wasmUrl}?onnxruntime-web=${ort.env.versions?.web ?? 'unknown'}`;
+  const { bytes, source } = await fetchAsset(wasmUrl, options.onProgress, { expectedBytes: RUNTIME_WASM_BYTES, cache: options.cache ?? null, key });
+  ort.env.wasm.wasmBinary = bytes;
   if (options.device) ort.env.webgpu.device = options.device;
+  return source;
 }

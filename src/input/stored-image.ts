@@ -1,4 +1,4 @@
-import type { PixelArray } from '../protocol.js';
+import type { DicomInfo, PixelArray } from '../protocol.js';
 
 /**
  * An image as stored, before any display transform: one grey value per pixel, row-major, with what is needed to
@@ -38,18 +38,7 @@ export interface VoiLut {
 }
 
 /** Identity and view of a DICOM image, as the report carries them. */
-export interface DicomIdentity {
-  studyInstanceUid: string | null;
-  seriesInstanceUid: string | null;
-  sopInstanceUid: string | null;
-  transferSyntaxUid: string;
-  /** 'L' or 'R' from Image Laterality (0020,0062), else Laterality (0020,0060); null when absent. */
-  laterality: 'L' | 'R' | null;
-  /** 'CC', 'MLO', ... from the View Code Sequence (0054,0220), else View Position (0018,5101); null when absent. */
-  view: string | null;
-  /** Presentation Intent Type (0008,0068): 'FOR PRESENTATION', 'FOR PROCESSING' or null when absent. */
-  presentationIntent: string | null;
-}
+export type DicomIdentity = DicomInfo;
 
 /** Largest width or height accepted; larger images are refused before any allocation. */
 export const MAX_DIMENSION = 16384;

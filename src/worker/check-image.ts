@@ -1,5 +1,5 @@
 import { SQUEEZE_VARIANTS, squeezeDisagreement, squeezedBatch } from '../detect/feature-squeeze.js';
-import { fuseIntegrity } from '../detect/integrity.js';
+import { fuseIntegrity, type Integrity } from '../detect/integrity.js';
 import { noiseConsistency } from '../detect/noise-consistency.js';
 import { provenanceSignal } from '../detect/provenance.js';
 import type { Engine, RunModel } from '../engine/engine.js';
@@ -17,15 +17,18 @@ export interface CheckContext {
   engine: Engine;
   manifest: Manifest;
   policy: Required<PolicyOptions>;
+  /** Folder URL of the package's assets (the DICOM codecs lie in its `codecs/`). */
+  assetBase?: string;
 }
 
 /**
  * One check, stage by stage along the data's way: input -> stored pixels -> display (VOI) -> model tensor ->
  * classifier + integrity signals -> decision -> report with its audit record.
  */
-export async function checkImage(context: CheckContext, image: WireImage, expectedPixelSha256: string | null, wantHeatmap: boolean): Promise<Report> {
+export async function checkImage(context: CheckContext, image: WireImage, expectedPixelSha256: string | null, wantHeatmap: boolean, voiIndex = 0, integrityOn = true): Promise<Report> {
   const start = performance.now();
-  const stored = await decodeImage(image);
+  const acceptsForProcessing = context.manifest.models.some((m) => m.role === 'classifier' && m.input.acceptsForProcessing === true);
+  const stored = await decodeImage(image, { assetBase: context.assetBase, voiIndex, acceptsForProcessing });
   const pixelSha256 = await sha256Hex(stored.pixels);
   const provenance = provenanceSignal(pixelSha256, expectedPixelSha256);
   const decoded = performance.now();
@@ -36,19 +39,20 @@ export async function checkImage(context: CheckContext, image: WireImage, expect
   const preprocessed = performance.now();
 
   const detector = context.manifest.models.find((m) => m.role === 'detector');
-  const detectorInput = detector ? toModelInput(detector.input, display, stored.width, stored.height) : null;
+  const detectorInput = detector && integrityOn ? toModelInput(detector.input, display, stored.width, stored.height) : null;
   const [, , modelHeight, modelWidth] = classifier.input.shape;
 
   const { result, backend, fallback } = await context.engine.runCheck(async (run) => {
     const t0 = performance.now();
     const outputs = await run(classifier.id, input.tensor);
     const t1 = performance.now();
+    if (!integrityOn) return { outputs, squeezedScores: null, detectorOutputs: null, classifyMs: t1 - t0, modelDetectMs: 0 };
     const squeezedScores = await runSqueezed(run, classifier, squeezedBatch(input.tensor, modelWidth, modelHeight));
     const detectorOutputs = detector && detectorInput ? await run(detector.id, detectorInput.tensor) : null;
     return { outputs, squeezedScores, detectorOutputs, classifyMs: t1 - t0, modelDetectMs: performance.now() - t1 };
   });
   const noiseStart = performance.now();
-  const noise = noiseConsistency(display, stored.width, stored.height);
+  const noise = integrityOn ? noiseConsistency(display, stored.width, stored.height) : null;
   const detectMs = result.modelDetectMs + (performance.now() - noiseStart);
 
   const threshold = classifier.thresholds.positive;
@@ -60,31 +64,37 @@ export async function checkImage(context: CheckContext, image: WireImage, expect
     heatmap = { width: shape[shape.length - 1], height: shape[shape.length - 2], data: result.outputs.heatmap, region: input.region };
   }
 
-  const signals: IntegritySignal[] = [
-    {
+  const signals: IntegritySignal[] = [];
+  if (result.squeezedScores) {
+    signals.push({
       id: 'squeeze',
       value: squeezeDisagreement(score, result.squeezedScores),
       flagged: false,
       detail: 'largest change of the CAD score under median smoothing or bit-depth reduction (feature squeezing)',
-    },
-    { id: 'noise', value: noise.value, flagged: false, detail: `local break of the image's own noise-intensity relation over ${noise.tiles} tiles` },
-  ];
+    });
+  }
+  if (noise) signals.push({ id: 'noise', value: noise.value, flagged: false, detail: `local break of the image's own noise-intensity relation over ${noise.tiles} tiles` });
   if (result.detectorOutputs) {
     signals.push({ id: 'residual', value: result.detectorOutputs.score[0], flagged: false, detail: 'learned detector on high-pass noise residuals' });
   }
   if (provenance) signals.push(provenance);
-  const integrity = fuseIntegrity(signals, context.manifest.integrity);
-  const tamperHeatmap: Heatmap = { width: noise.mapWidth, height: noise.mapHeight, data: noise.map, region: { x: 0, y: 0, width: stored.width, height: stored.height, flipped: false } };
-  const decision = decide(integrity.verdict, context.policy);
+  const integrity = integrityOn ? fuseIntegrity(signals, context.manifest.integrity) : skippedIntegrity(signals, context.manifest.integrity);
+  const tamperHeatmap: Heatmap | undefined = noise
+    ? { width: noise.mapWidth, height: noise.mapHeight, data: noise.map, region: { x: 0, y: 0, width: stored.width, height: stored.height, flipped: false } }
+    : undefined;
+  const policyDecision = decide(integrity.verdict, context.policy);
+  // Fail closed whatever the policy: a check without integrity signals never clears an image.
+  const decision = !integrityOn && policyDecision === 'show' ? 'review' : policyDecision;
   const models = context.manifest.models.map(({ id, version, sha256 }) => ({ id, version, sha256 }));
-  const inputInfo = { width: stored.width, height: stored.height, pixelSha256, format: stored.format, bitsStored: stored.bitsStored };
+  const inputInfo = { width: stored.width, height: stored.height, pixelSha256, format: stored.format, bitsStored: stored.bitsStored, ...(stored.dicom ? { dicom: stored.dicom } : {}) };
+  const dicomUids = stored.dicom && { studyInstanceUid: stored.dicom.studyInstanceUid, seriesInstanceUid: stored.dicom.seriesInstanceUid, sopInstanceUid: stored.dicom.sopInstanceUid };
   const cad = { score, positive: score >= threshold, threshold };
 
   const audit: AuditRecord = {
     schema: 'cadguard-audit/1',
     time: new Date().toISOString(),
     sdkVersion: SDK_VERSION,
-    input: { pixelSha256, width: stored.width, height: stored.height, format: stored.format, expectedPixelSha256 },
+    input: { pixelSha256, width: stored.width, height: stored.height, format: stored.format, expectedPixelSha256, ...(dicomUids ? { dicom: dicomUids } : {}) },
     models,
     backend,
     fallback: fallback ?? null,
@@ -100,7 +110,7 @@ export async function checkImage(context: CheckContext, image: WireImage, expect
   const end = performance.now();
   return {
     cad: heatmap ? { ...cad, heatmap } : cad,
-    integrity: { verdict: integrity.verdict, score: integrity.score, signals: integrity.signals, ...(wantHeatmap ? { heatmap: tamperHeatmap } : {}) },
+    integrity: { verdict: integrity.verdict, score: integrity.score, signals: integrity.signals, ...(wantHeatmap && tamperHeatmap ? { heatmap: tamperHeatmap } : {}) },
     decision,
     backend,
     ...(fallback ? { fallback } : {}),
@@ -114,6 +124,21 @@ export async function checkImage(context: CheckContext, image: WireImage, expect
     models,
     input: inputInfo,
     audit,
+  };
+}
+
+/**
+ * Integrity when the host turned the signals off (`CheckOptions.integrity: false`): never `'pass'`, a flagged
+ * `'integrity-skipped'` signal says why, and provenance still decides `'tampered'`.
+ */
+function skippedIntegrity(signals: IntegritySignal[], calibration: Manifest['integrity']): Integrity {
+  const tampered = signals.some((s) => s.id === 'provenance' && s.flagged);
+  const skipped: IntegritySignal = { id: 'integrity-skipped', value: null, flagged: true, detail: 'integrity signals were turned off for this check (CheckOptions.integrity = false): the image cannot be cleared' };
+  return {
+    verdict: tampered ? 'tampered' : 'suspicious',
+    score: Number.POSITIVE_INFINITY,
+    signals: [...signals, skipped],
+    thresholds: { suspicious: calibration?.thresholds.suspicious ?? null, tampered: calibration?.thresholds.tampered ?? null },
   };
 }
 

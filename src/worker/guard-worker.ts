@@ -2,12 +2,12 @@ import * as Comlink from 'comlink';
 import { probeWebGpu, planBackends, type WebGpuProbe } from '../engine/backend.js';
 import { CheckQueue } from '../engine/check-queue.js';
 import { Engine } from '../engine/engine.js';
-import { fetchBytes } from '../engine/fetch-bytes.js';
+import { fetchAsset, openAssetCache } from '../engine/fetch-bytes.js';
 import { parseManifest, type Manifest } from '../engine/manifest.js';
 import { configureRuntime, effectiveThreads, ort } from '../engine/runtime.js';
 import { sha256Hex } from '../engine/sha256.js';
 import { GuardError, asGuardError } from '../errors.js';
-import type { GuardInfo, Report, WorkerApi, WorkerCallbacks, WorkerCheckRequest, WorkerInitOptions } from '../protocol.js';
+import type { GuardInfo, Report, WorkerApi, WorkerCallbacks, WorkerCheckRequest, WorkerDiagnostics, WorkerInitOptions } from '../protocol.js';
 import type { WireImage } from '../input/decode.js';
 import { checkImage } from './check-image.js';
 import { holdLifeLock } from './life-lock.js';
@@ -41,6 +41,7 @@ export class GuardWorker implements WorkerApi {
   private ready: Promise<Ready> | null = null;
   private readonly queue = new CheckQueue();
   private disposed = false;
+  private readonly startup: WorkerDiagnostics['startup'] = { stages: {}, sources: {} };
 
   init(options: WorkerInitOptions, callbacks: WorkerCallbacks): Promise<GuardInfo> {
     // Memoised: a failed start stays failed with its cause; the main thread starts a fresh worker to retry.
@@ -50,23 +51,42 @@ export class GuardWorker implements WorkerApi {
 
   private async start(options: WorkerInitOptions, callbacks: WorkerCallbacks): Promise<Ready> {
     const notify = (call: () => Promise<void> | void) => Promise.resolve().then(call).catch(() => undefined);
+    let mark = performance.now();
+    const stage = (name: string) => {
+      const now = performance.now();
+      this.startup.stages[name] = (this.startup.stages[name] ?? 0) + now - mark;
+      mark = now;
+    };
     if (options.lifeLock) await holdLifeLock(options.lifeLock);
     const manifest = await loadManifest(options.manifestUrl);
+    stage('manifest');
     const probe: WebGpuProbe =
       options.backend === 'wasm'
         ? { device: null, adapter: null, reason: 'requested' }
         : await probeWebGpu(options.faultInjection);
     const plan = planBackends(options.backend, probe, options.allowSoftwareAdapter);
-    await configureRuntime({
+    stage('webgpuProbe');
+    const cache = await openAssetCache(options.cache);
+    this.startup.sources.runtime = await configureRuntime({
       assetBase: options.assetBase,
       threads: options.threads,
       device: probe.device,
       onProgress: (loaded, total) => notify(() => callbacks.progress({ asset: 'runtime', loaded, total })),
+      cache,
     });
+    stage('runtimeFetch');
     const bytes = new Map<string, Uint8Array>();
     for (const model of manifest.models) {
-      const data = await fetchBytes(model.url, (loaded, total) => notify(() => callbacks.progress({ asset: model.id, loaded, total })), model.bytes);
-      const digest = await sha256Hex(data);
+      const progress = (loaded: number, total: number | null) => notify(() => callbacks.progress({ asset: model.id, loaded, total }));
+      let { bytes: data, source } = await fetchAsset(model.url, progress, { expectedBytes: model.bytes, cache });
+      let digest = await sha256Hex(data);
+      if (digest !== model.sha256 && source === 'cache') {
+        // A damaged or stale cached copy is dropped and fetched again; the fresh copy faces the same check.
+        await cache?.delete(model.url).catch(() => false);
+        ({ bytes: data, source } = await fetchAsset(model.url, progress, { expectedBytes: model.bytes, cache, network: true }));
+        digest = await sha256Hex(data);
+      }
+      this.startup.sources[model.id] = source;
       if (digest !== model.sha256) {
         throw new GuardError('model-integrity', `model ${model.id} (${model.url}) has SHA-256 ${digest}, but the manifest says ${model.sha256}; nothing was run. Reinstall the package or fix the manifest.`, {
           model: model.id,
@@ -76,7 +96,9 @@ export class GuardWorker implements WorkerApi {
       }
       bytes.set(model.id, data);
     }
+    stage('modelFetchAndVerify');
     const engine = await Engine.start(manifest, bytes, plan, options.faultInjection, (event) => notify(() => callbacks.event(event)));
+    stage('sessionsAndValidation');
     return { engine, manifest, probe, options };
   }
 
@@ -99,10 +121,12 @@ export class GuardWorker implements WorkerApi {
     return this.queue.add(request.id, async () => {
       try {
         const report = await checkImage(
-          { engine: ready.engine, manifest: ready.manifest, policy: ready.options.policy },
+          { engine: ready.engine, manifest: ready.manifest, policy: ready.options.policy, assetBase: ready.options.assetBase },
           request.image as WireImage,
           request.expectedPixelSha256,
           request.heatmap,
+          request.voiIndex ?? 0,
+          request.integrity ?? true,
         );
         const buffers = [report.cad.heatmap?.data.buffer, report.integrity.heatmap?.data.buffer].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
         return Comlink.transfer(report, buffers);
@@ -119,6 +143,14 @@ export class GuardWorker implements WorkerApi {
   async info(): Promise<GuardInfo> {
     if (!this.ready) throw new GuardError('check-failed', 'the worker was not initialised');
     return this.describe(await this.ready);
+  }
+
+  async diagnostics(): Promise<WorkerDiagnostics> {
+    const memory = (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory;
+    return {
+      jsHeapBytes: memory ? memory.usedJSHeapSize : null,
+      startup: { stages: { ...this.startup.stages }, sources: { ...this.startup.sources } },
+    };
   }
 
   async dispose(): Promise<void> {

@@ -3,9 +3,9 @@
  * frame, modality rescale, the chosen VOI (window with its function, or VOI LUT), photometric interpretation, and
  * the identity the report and the audit record carry. Imported lazily by decode.ts, so PNG checks never load it.
  */
-import { GuardError } from '../../errors.js';
+import { GuardError, isGuardError } from '../../errors.js';
 import type { StoredImage } from '../stored-image.js';
-import { parseDicom } from './parse.js';
+import { parseDicom, parseFailure } from './parse.js';
 import { storedValues } from './pixel-data.js';
 
 /** How a DICOM file is read. */
@@ -19,7 +19,9 @@ export interface DicomDecodeOptions {
 }
 
 export async function decodeDicom(bytes: Uint8Array, options: DicomDecodeOptions): Promise<StoredImage> {
-  const header = await parseDicom(bytes);
+  const header = await parseDicom(bytes).catch((error: unknown) => {
+    throw isGuardError(error) ? error : parseFailure(error, 'file');
+  });
   const { identity } = header;
   if (identity.presentationIntent === 'FOR PROCESSING' && !options.acceptsForProcessing) {
     throw new GuardError(
@@ -37,7 +39,13 @@ export async function decodeDicom(bytes: Uint8Array, options: DicomDecodeOptions
       { voiIndex, windows: header.windows.length, voiLuts: header.voiLuts.length },
     );
   }
-  const pixels = await storedValues(header, options.assetBase);
+  let pixels: StoredImage['pixels'];
+  try {
+    pixels = await storedValues(header, options.assetBase);
+  } catch (error) {
+    if (isGuardError(error)) throw error;
+    throw parseFailure(error, 'pixel data');
+  }
   const window = header.windows[voiIndex] ?? null;
   return {
     pixels,

@@ -4,7 +4,7 @@
  */
 import * as dicomParserModule from 'dicom-parser';
 import type { DataSet, Element } from 'dicom-parser';
-import { GuardError } from '../../errors.js';
+import { GuardError, isGuardError } from '../../errors.js';
 import { MAX_DIMENSION, type DicomIdentity, type VoiFunction, type VoiLut } from '../stored-image.js';
 import { transferSyntax, transferSyntaxName, type TransferSyntax } from './transfer-syntax.js';
 
@@ -40,7 +40,8 @@ function messageOf(error: unknown): string {
   return inner instanceof Error ? inner.message : String(inner);
 }
 
-function parseFailure(error: unknown, where: string): GuardError {
+/** A dicom-parser failure as a GuardError: `dicom-truncated` when it read past the end, else `dicom-invalid`. */
+export function parseFailure(error: unknown, where: string): GuardError {
   const message = messageOf(error);
   if (/past end|overread|overrun|eof|end of buffer|greater than or equal/i.test(message)) {
     return new GuardError('dicom-truncated', `the DICOM ${where} ends early or declares an element longer than the file (${message})`);
@@ -176,7 +177,13 @@ export async function parseDicom(bytes: Uint8Array): Promise<DicomHeader> {
   } catch (error) {
     throw parseFailure(error, 'data set');
   }
-  return readHeader(dataSet, syntax, uid);
+  try {
+    return readHeader(dataSet, syntax, uid);
+  } catch (error) {
+    // dicom-parser reads values lazily, so an element whose length runs past the file only throws here.
+    if (isGuardError(error)) throw error;
+    throw parseFailure(error, 'image attributes');
+  }
 }
 
 function readHeader(dataSet: DataSet, syntax: TransferSyntax, uid: string): DicomHeader {
