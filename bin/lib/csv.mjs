@@ -108,7 +108,12 @@ export function parseLabels(text) {
   }
   for (const row of rows) {
     if (!row.source) continue;
-    if (row.source === row.file) throw new CsvError(`line ${row.line}: "${row.file}" names itself as its source`);
+    if (row.source === row.file) {
+      // A clean image may name itself as its own source (attack generators write it so); a tampered one may not.
+      if (row.tampered) throw new CsvError(`line ${row.line}: tampered "${row.file}" names itself as its source`);
+      row.source = null;
+      continue;
+    }
     if (!lineOfFile.has(row.source)) {
       throw new CsvError(`line ${row.line}: source "${row.source}" is not a row of the CSV; add it (label unknown if it has none) so the flip can be measured`);
     }

@@ -41,6 +41,9 @@ export function noiseConsistency(display: Float32Array, width: number, height: n
   const logNoise = new Float64Array(count).fill(Number.NaN);
   const meanLevel = new Float64Array(count);
   const values = new Float32Array(tile * tile);
+  // A tile smoother than the quantisation step cannot show its noise: flat 8-bit film and a 16-bit detector differ
+  // there only in how they were stored, so every estimate is floored at the image's own step.
+  const floor = Math.max(1e-5, 0.25 * quantisationStep(display));
   for (let ty = 0; ty < mapHeight; ty++) {
     for (let tx = 0; tx < mapWidth; tx++) {
       let n = 0;
@@ -66,7 +69,7 @@ export function noiseConsistency(display: Float32Array, width: number, height: n
           kept++;
         }
       }
-      logNoise[index] = Math.log(Math.max(1e-5, total / kept));
+      logNoise[index] = Math.log(Math.max(floor, total / kept));
     }
   }
   const valid: number[] = [];
@@ -111,6 +114,20 @@ export function noiseConsistency(display: Float32Array, width: number, height: n
     }
   }
   return { value, map, mapWidth, mapHeight, tiles: valid.length };
+}
+
+/** Typical gap between neighbouring display levels present in the image (0 for continuous values). */
+export function quantisationStep(display: Float32Array): number {
+  const stride = Math.max(1, Math.floor(display.length / 65536));
+  const sample = new Float32Array(Math.ceil(display.length / stride));
+  for (let i = 0, j = 0; i < display.length; i += stride, j++) sample[j] = display[i];
+  sample.sort();
+  const gaps: number[] = [];
+  for (let i = 1; i < sample.length; i++) {
+    const gap = sample[i] - sample[i - 1];
+    if (gap > 0) gaps.push(gap);
+  }
+  return gaps.length ? median(gaps) : 0;
 }
 
 function median(list: number[]): number {
