@@ -1,191 +1,290 @@
-// The demo page: pick or drop a mammogram, check it with cadguard, and show the report as a viewer would.
+// The demo page: pick or drop a mammogram, check it with cadguard and show the report as a viewer would; then
+// attack it in the page (Square attack, lesion insert / remove) and check the result against the clean image.
+// `?stable=1` hides what changes from run to run (timings, threads, adapter), for the screenshot test;
+// `?budget=N` presets the attack's query budget.
 import { createGuard } from '../dist/index.js';
+import { insertLesion, lesionRadius, removeLesion, squareAttack } from './attacks.js';
+import { decodeForDisplay } from './decode.js';
+import { drawDifference } from './diff-view.js';
+import { renderAttack, renderReport } from './report-view.js';
+import { fetchSample, serverSamples, syntheticMammogram, syntheticSamples } from './samples.js';
+import { defaultWindow, drawHeatmap, heatmapPeak, ImageView } from './view.js';
 
 const $ = (id) => document.getElementById(id);
-const view = $('view');
-const context = view.getContext('2d');
+const params = new URLSearchParams(location.search);
+const stable = params.has('stable');
+if (params.has('budget')) $('budget').value = params.get('budget');
 
-let guard = null;
+let guardPromise = null;
 let guardKey = '';
-let current = null; // { name, bytes?: ArrayBuffer, raw?: {data, width, height} }
-let lastReport = null;
-let lastBitmap = null;
+let guardInfo = null;
+/** The image being evaluated: its name, how to hand it to the guard, and its grey values for display (or null). */
+let current = null;
+let cleanReport = null;
+/** The last attack: `{image, report, statistical, spot?}`. */
+let attacked = null;
+/** Armed lesion tool: 'insert', 'remove' or null. */
+let pickMode = null;
+let attackController = null;
+
+const view = new ImageView($('view'), {
+  onWindow: (window) => {
+    $('window-readout').textContent = `Window centre ${Math.round(window.center)}, width ${Math.round(window.width)}`;
+  },
+  onPick: (point) => pickMode && runLesion(pickMode, point),
+});
 
 function setStatus(text) {
   $('status').textContent = text;
 }
 
-async function ensureGuard() {
+function setState(state) {
+  document.body.dataset.state = state;
+}
+
+const describe = (error) => `${error.code ?? error.name}: ${error.message}`;
+
+/** The guard for the chosen backend: created once per backend choice, shared by concurrent callers. */
+function ensureGuard() {
   const backend = $('backend').value;
   const allowSoftwareAdapter = $('software').checked;
   const key = `${backend}/${allowSoftwareAdapter}`;
-  if (guard && key === guardKey) return guard;
-  if (guard) await guard.dispose();
-  guard = null;
-  const assets = new Map();
-  $('progress').hidden = false;
-  $('progress-label').hidden = false;
-  setStatus(`Starting the guard (${backend})…`);
-  try {
-    guard = await createGuard({
-      backend,
-      allowSoftwareAdapter,
-      onProgress: ({ asset, loaded, total }) => {
-        assets.set(asset, { loaded, total: total ?? loaded });
-        let sumLoaded = 0;
-        let sumTotal = 0;
-        for (const a of assets.values()) {
-          sumLoaded += a.loaded;
-          sumTotal += a.total;
-        }
-        $('progress').value = sumTotal ? sumLoaded / sumTotal : 0;
-      },
-      onEvent: (event) => setStatus(event.type === 'backend-fallback' ? `Switched ${event.from} → ${event.to}: ${event.reason}` : $('status').textContent),
-    });
-    guardKey = key;
-    const info = await guard.info();
-    setStatus(`Ready on ${info.backend} (${info.reason}); ${info.threads} thread(s).`);
-  } catch (error) {
-    setStatus(`Could not start the guard: ${error.code ?? error.name}: ${error.message}`);
-    throw error;
-  } finally {
-    $('progress').hidden = true;
-    $('progress-label').hidden = true;
-  }
-  return guard;
-}
-
-/** A synthetic breast-like image made in code (no real mammogram ships with the package). */
-function syntheticImage(seed, side) {
-  const width = 768;
-  const height = 960;
-  let state = seed;
-  const random = () => ((state = (state * 1664525 + 1013904223) >>> 0) / 4294967296);
-  const data = new Uint16Array(width * height);
-  const cx = side === 'left' ? 0 : width;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const dx = (x - cx) / (width * 0.85);
-      const dy = (y - height / 2) / (height * 0.46);
-      const r = dx * dx + dy * dy;
-      let v = 0.04;
-      if (r < 1) v = 0.3 + 0.35 * (1 - r) + 0.06 * Math.sin(x * 0.05 + seed) * Math.cos(y * 0.04);
-      data[y * width + x] = Math.max(0, Math.min(4095, Math.round((v + (random() - 0.5) * 0.03) * 4095)));
+  if (guardPromise && key === guardKey) return guardPromise;
+  const previous = guardPromise;
+  guardKey = key;
+  guardPromise = (async () => {
+    await previous?.then((guard) => guard.dispose()).catch(() => undefined);
+    const assets = new Map();
+    $('progress-box').hidden = false;
+    setStatus(`Starting the guard (${backend})…`);
+    try {
+      const guard = await createGuard({
+        backend,
+        allowSoftwareAdapter,
+        onProgress: ({ asset, loaded, total }) => {
+          assets.set(asset, { loaded, total: total ?? loaded });
+          let sumLoaded = 0;
+          let sumTotal = 0;
+          for (const a of assets.values()) {
+            sumLoaded += a.loaded;
+            sumTotal += a.total;
+          }
+          $('progress').value = sumTotal ? sumLoaded / sumTotal : 0;
+          $('progress-label').textContent = `Loading ${asset}… ${Math.round((100 * sumLoaded) / (sumTotal || 1))} %`;
+        },
+        onEvent: (event) => {
+          if (event.type === 'backend-fallback') setStatus(`Switched ${event.from} → ${event.to}: ${event.reason}`);
+          if (event.type === 'worker-restarted') setStatus(`Worker restarted: ${event.reason}`);
+        },
+      });
+      guardInfo = await guard.info();
+      setStatus(`Ready on ${guardInfo.backend} (${guardInfo.reason})${stable ? '' : `; ${guardInfo.threads} thread(s)`}.`);
+      return guard;
+    } catch (error) {
+      setStatus(`Could not start the guard: ${describe(error)}`);
+      throw error;
+    } finally {
+      $('progress-box').hidden = true;
     }
-  }
-  return { data, width, height, bitsStored: 12 };
+  })();
+  guardPromise.catch(() => {
+    guardKey = '';
+  });
+  return guardPromise;
 }
 
-async function bitmapFor(item) {
-  if (item.bytes) return createImageBitmap(new Blob([item.bytes]));
-  const { data, width, height, bitsStored } = item.raw;
-  const rgba = new Uint8ClampedArray(width * height * 4);
-  const scale = 255 / (2 ** bitsStored - 1);
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i] * scale;
-    rgba[i * 4] = rgba[i * 4 + 1] = rgba[i * 4 + 2] = v;
-    rgba[i * 4 + 3] = 255;
-  }
-  return createImageBitmap(new ImageData(rgba, width, height));
+/** Raw pixels for the guard: a copy, since the guard transfers (detaches) what it is given. */
+function rawPixels(image) {
+  const raw = { data: image.data.slice(), width: image.width, height: image.height, bitsStored: image.bitsStored, photometric: image.photometric };
+  if (image.windowWidth > 0) Object.assign(raw, { windowCenter: image.windowCenter, windowWidth: image.windowWidth });
+  return raw;
 }
 
-function draw() {
-  if (!lastBitmap) return;
-  view.width = lastBitmap.width;
-  view.height = lastBitmap.height;
-  context.drawImage(lastBitmap, 0, 0);
-  const heatmap = lastReport?.cad.heatmap;
-  if (!heatmap || !$('overlay').checked) return;
-  const { width, height, data, region } = heatmap;
-  const cells = new OffscreenCanvas(width, height);
-  const cellContext = cells.getContext('2d');
-  const rgba = new Uint8ClampedArray(width * height * 4);
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i];
-    rgba.set([255, Math.round(255 * (1 - v)), 0, Math.round(200 * v)], i * 4);
+const showingAttacked = () => Boolean(attacked) && $('show-attacked').checked;
+const shownReport = () => (showingAttacked() ? attacked.report : cleanReport);
+
+/** Draws the shown image with the chosen overlay, and shows its report. */
+function redraw({ keepWindow = true } = {}) {
+  const image = showingAttacked() ? attacked.image : current?.image ?? null;
+  view.show(image, { keepWindow });
+  const report = shownReport();
+  const overlay = $('overlay').value;
+  const overlays = [];
+  if (report && overlay === 'cad' && report.cad.heatmap) {
+    overlays.push((context) => {
+      drawHeatmap(context, report.cad.heatmap, 'cad');
+      if (!report.cad.positive) return;
+      const peak = heatmapPeak(report.cad.heatmap);
+      context.strokeStyle = '#ffd54f';
+      context.lineWidth = Math.max(2, context.canvas.width / 300);
+      context.beginPath();
+      context.arc(peak.x, peak.y, peak.radius * 1.5, 0, 2 * Math.PI);
+      context.stroke();
+    });
   }
-  cellContext.putImageData(new ImageData(rgba, width, height), 0, 0);
-  context.save();
-  context.translate(region.x + (region.flipped ? region.width : 0), region.y);
-  context.scale(region.flipped ? -1 : 1, 1);
-  context.imageSmoothingEnabled = true;
-  context.drawImage(cells, 0, 0, region.width, region.height);
-  context.restore();
+  if (report && overlay === 'tamper' && report.integrity.heatmap) overlays.push((context) => drawHeatmap(context, report.integrity.heatmap, 'tamper'));
+  if (showingAttacked() && attacked.spot) {
+    overlays.push((context) => {
+      context.strokeStyle = '#4fc3f7';
+      context.setLineDash([6, 6]);
+      context.lineWidth = Math.max(2, context.canvas.width / 400);
+      context.beginPath();
+      context.arc(attacked.spot.x, attacked.spot.y, attacked.spot.radius * 1.8, 0, 2 * Math.PI);
+      context.stroke();
+      context.setLineDash([]);
+    });
+  }
+  view.setOverlays(overlays);
+  if (report && guardInfo) renderReport(report, guardInfo, { stable });
 }
 
-function renderReport(report, info) {
-  const decision = $('decision');
-  decision.className = `decision ${report.decision}`;
-  decision.textContent = {
-    show: 'SHOW: integrity checks passed; CAD result shown.',
-    review: 'REVIEW: integrity could not be confirmed; CAD result held for review.',
-    withhold: 'WITHHOLD: image appears tampered; CAD result withheld.',
-  }[report.decision];
-  const rows = [
-    ['CAD score', `${report.cad.score.toFixed(4)} (threshold ${report.cad.threshold.toFixed(4)}: ${report.cad.positive ? 'positive' : 'negative'})`],
-    ['Integrity', `${report.integrity.verdict} (score ${report.integrity.score.toFixed(3)})`],
-    ['Backend', `${report.backend}${report.fallback ? ` (fell back from ${report.fallback.from}: ${report.fallback.reason})` : ''}`],
-    ['Why', info.reason],
-    ['Adapter', info.adapter ? `${info.adapter.vendor} ${info.adapter.architecture} ${info.adapter.isFallbackAdapter ? '(software)' : ''}` : 'none'],
-    ['Threads', `${info.threads} (cross-origin isolated: ${info.crossOriginIsolated})`],
-    ['Image', `${report.input.width} × ${report.input.height}, ${report.input.format}, ${report.input.bitsStored} bit`],
-    ['Pixel SHA-256', report.input.pixelSha256],
-    ['Models', report.models.map((m) => `${m.id} ${m.version}`).join(', ')],
-  ];
-  $('summary').replaceChildren(...rows.flatMap(([k, v]) => [Object.assign(document.createElement('dt'), { textContent: k }), Object.assign(document.createElement('dd'), { textContent: v })]));
-  $('signals').replaceChildren(
-    ...report.integrity.signals.map((s) => Object.assign(document.createElement('li'), { className: s.flagged ? 'flagged' : '', textContent: `${s.id}: ${s.value === null ? '–' : s.value.toFixed(4)} ${s.flagged ? '(flagged) ' : ''}— ${s.detail}` })),
-  );
-  $('timings').tBodies[0].replaceChildren(
-    ...Object.entries(report.timings).map(([stage, ms]) => {
-      const row = document.createElement('tr');
-      row.append(Object.assign(document.createElement('td'), { textContent: stage }), Object.assign(document.createElement('td'), { textContent: ms.toFixed(1) }));
-      return row;
-    }),
-  );
-  $('audit').textContent = JSON.stringify(report.audit, null, 2);
+function clearAttack() {
+  attacked = null;
+  $('attack-result').hidden = true;
+  $('show-attacked').checked = false;
+  $('show-attacked').disabled = true;
+  setPickMode(null);
 }
 
 async function runCheck() {
   if (!current) return;
-  const active = await ensureGuard();
-  setStatus(`Checking ${current.name}…`);
-  lastBitmap = await bitmapFor(current);
-  // Copies: the guard transfers (detaches) what it is given, and the page keeps the image for re-runs.
-  const input = current.bytes ? current.bytes.slice(0) : { ...current.raw, data: current.raw.data.slice() };
+  setState('checking');
+  clearAttack();
+  $('attack-box').disabled = true;
   try {
-    lastReport = await active.check(input);
-    renderReport(lastReport, await active.info());
-    setStatus(`Checked ${current.name} on ${lastReport.backend} in ${lastReport.timings.total.toFixed(0)} ms.`);
-    document.body.dataset.state = 'checked';
+    const guard = await ensureGuard();
+    setStatus(`Checking ${current.name}…`);
+    cleanReport = await guard.check(current.input());
+    guardInfo = await guard.info();
+    setStatus(`Checked ${current.name} on ${cleanReport.backend}${stable ? '' : ` in ${cleanReport.timings.total.toFixed(0)} ms`}.${current.image ? '' : ` ${current.displayNote}`}`);
+    $('attack-box').disabled = !current.image;
+    $('overlay').value = 'cad';
+    redraw({ keepWindow: false });
+    setState('checked');
   } catch (error) {
-    lastReport = null;
+    cleanReport = null;
     $('decision').className = 'decision withhold';
-    $('decision').textContent = `Not checked: ${error.code ?? error.name}`;
-    setStatus(`${error.code ?? error.name}: ${error.message}`);
-    document.body.dataset.state = 'error';
+    $('decision').dataset.decision = 'withhold';
+    $('decision').textContent = `Not checked (${error.code ?? error.name}): a viewer shows no CAD result.`;
+    setStatus(describe(error));
+    redraw({ keepWindow: false });
+    setState('error');
   }
-  draw();
+}
+
+/** Checks an attacked image twice: as a viewer with the archive's hash would, and on the statistical signals alone. */
+async function checkAttacked(image, title, spot = null) {
+  const guard = await ensureGuard();
+  setStatus('Checking the attacked image…');
+  const report = await guard.check(rawPixels(image), { expectedPixelSha256: cleanReport.input.pixelSha256 });
+  const statistical = await guard.check(rawPixels(image));
+  attacked = { image, report, statistical, spot };
+  const difference = drawDifference($('diff'), current.image, image, view.window ?? defaultWindow(current.image));
+  renderAttack({ title, clean: cleanReport, attacked: report, statistical, difference });
+  $('show-attacked').disabled = false;
+  $('show-attacked').checked = true;
+  $('overlay').value = 'tamper';
+  redraw();
+  setStatus(`${title}: ${report.integrity.verdict}, decision ${report.decision}.`);
+  setState('attacked');
+}
+
+async function runSquareAttack() {
+  if (!cleanReport || !current?.image) return;
+  const guard = await ensureGuard();
+  const budget = Math.max(2, Math.min(2000, Math.round(Number($('budget').value)) || 150));
+  const levels = Number($('eps').value);
+  const eps = Math.max(1, Math.round((levels / 255) * defaultWindow(current.image).width));
+  attackController = new AbortController();
+  const { signal } = attackController;
+  clearAttack();
+  setState('attacking');
+  $('attack-progress-box').hidden = false;
+  $('square').disabled = true;
+  const progress = ({ queries, score, flipped }) => {
+    $('attack-progress').value = queries / budget;
+    $('attack-progress-label').textContent = `Square attack: query ${queries} / ${budget}, CAD score ${score.toFixed(3)}${flipped ? ' — flipped' : ''}`;
+  };
+  progress({ queries: 0, score: cleanReport.cad.score, flipped: false });
+  try {
+    const result = await squareAttack({
+      image: current.image,
+      // Classifier only where the SDK offers it (CheckOptions.integrity); an older SDK ignores the option.
+      score: async (image) => (await guard.check(rawPixels(image), { heatmap: false, integrity: false, signal })).cad.score,
+      threshold: cleanReport.cad.threshold,
+      eps,
+      budget,
+      region: cleanReport.cad.heatmap?.region,
+      seed: 1,
+      signal,
+      onProgress: progress,
+    });
+    await checkAttacked(result.image, `Square attack, ε ${levels}/255 (${eps} stored units), ${result.queries} queries${result.flipped ? ', CAD flipped' : ''}`);
+  } catch (error) {
+    const cancelled = error.code === 'aborted';
+    setStatus(cancelled ? 'Square attack cancelled.' : `Attack failed: ${describe(error)}`);
+    setState(cancelled ? 'checked' : 'error');
+  } finally {
+    $('attack-progress-box').hidden = true;
+    $('square').disabled = false;
+    attackController = null;
+  }
+}
+
+function setPickMode(mode) {
+  pickMode = mode;
+  for (const id of ['insert', 'remove']) $(id).setAttribute('aria-pressed', String(mode === id));
+  $('view').classList.toggle('picking', Boolean(mode));
+  if (mode) setStatus(`Click the image where the lesion should be ${mode === 'insert' ? 'inserted' : 'removed'} (Enter on the focused image: the CAD hot spot).`);
+}
+
+async function runLesion(mode, point) {
+  if (!cleanReport || !current?.image) return;
+  setPickMode(null);
+  clearAttack();
+  setState('attacking');
+  const radius = lesionRadius(current.image);
+  try {
+    const image = mode === 'insert' ? insertLesion(current.image, point.x, point.y, { radius }) : removeLesion(current.image, point.x, point.y);
+    const verb = mode === 'insert' ? 'inserted' : 'removed';
+    await checkAttacked(image, `Lesion ${verb} at (${point.x}, ${point.y})`, { ...point, radius });
+  } catch (error) {
+    setStatus(`Manipulation failed: ${describe(error)}`);
+    setState('error');
+  }
+}
+
+/** Where Enter places a lesion: the CAD heatmap's hottest cell, else the image centre. */
+function keyboardSpot() {
+  const heatmap = cleanReport?.cad.heatmap;
+  if (heatmap) {
+    const { x, y } = heatmapPeak(heatmap);
+    return { x: Math.round(x), y: Math.round(y) };
+  }
+  return { x: Math.round(current.image.width / 2), y: Math.round(current.image.height / 2) };
+}
+
+async function useBytes(name, bytes) {
+  let image = null;
+  let displayNote = '';
+  try {
+    image = await decodeForDisplay(bytes, name);
+  } catch (error) {
+    displayNote = `Not drawn: ${error.message}.`;
+  }
+  current = { name, image, displayNote, input: () => bytes.slice(0) };
+  await runCheck();
 }
 
 async function useFile(file) {
-  current = { name: file.name, bytes: await file.arrayBuffer() };
-  await runCheck();
+  await useBytes(file.name, await file.arrayBuffer());
 }
 
 async function loadSampleList() {
   const select = $('sample');
-  const synthetic = [
-    ['synthetic:1:left', 'Synthetic 12-bit, left breast'],
-    ['synthetic:2:right', 'Synthetic 12-bit, right breast'],
-  ];
-  for (const [value, label] of synthetic) select.append(new Option(label, value));
-  try {
-    const { folder, files } = await (await fetch('/samples.json')).json();
-    for (const file of files) select.append(new Option(`${file} (${folder})`, `file:${file}`));
-  } catch {
-    // Served without the demo server's sample list: synthetic samples only.
-  }
+  for (const [value, { label }] of Object.entries(syntheticSamples)) select.append(new Option(label, value));
+  const { folder, files } = await serverSamples();
+  for (const file of files) select.append(new Option(`${file} (${folder})`, `file:${file}`));
 }
 
 $('file').addEventListener('change', (event) => event.target.files[0] && useFile(event.target.files[0]));
@@ -202,22 +301,43 @@ drop.addEventListener('drop', (event) => {
   if (file) useFile(file);
 });
 drop.addEventListener('keydown', (event) => {
-  if (event.key === 'Enter' || event.key === ' ') $('file').click();
+  if (event.key === 'Enter' || event.key === ' ') {
+    event.preventDefault();
+    $('file').click();
+  }
 });
 $('sample').addEventListener('change', async (event) => {
   const value = event.target.value;
-  if (value.startsWith('synthetic:')) {
-    const [, seed, side] = value.split(':');
-    current = { name: `synthetic ${seed} (${side})`, raw: syntheticImage(Number(seed), side) };
+  if (syntheticSamples[value]) {
+    const image = syntheticMammogram(syntheticSamples[value].options);
+    current = { name: syntheticSamples[value].label, image, input: () => rawPixels(image) };
+    await runCheck();
   } else if (value.startsWith('file:')) {
     const name = value.slice(5);
-    current = { name, bytes: await (await fetch(`/samples/${encodeURIComponent(name)}`)).arrayBuffer() };
-  } else return;
-  await runCheck();
+    try {
+      await useBytes(name, await fetchSample(name));
+    } catch (error) {
+      setStatus(describe(error));
+    }
+  }
 });
 $('backend').addEventListener('change', runCheck);
 $('software').addEventListener('change', runCheck);
-$('overlay').addEventListener('change', draw);
+$('overlay').addEventListener('change', () => redraw());
+$('show-attacked').addEventListener('change', () => redraw());
+$('window-reset').addEventListener('click', () => view.resetWindow());
+$('square').addEventListener('click', runSquareAttack);
+$('cancel').addEventListener('click', () => attackController?.abort());
+for (const mode of ['insert', 'remove']) $(mode).addEventListener('click', () => setPickMode(pickMode === mode ? null : mode));
+$('view').addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' && pickMode && current?.image) {
+    event.preventDefault();
+    runLesion(pickMode, keyboardSpot());
+  } else if (event.key === 'Escape' && pickMode) setPickMode(null);
+});
 
 await loadSampleList();
-ensureGuard().catch(() => undefined);
+ensureGuard().then(
+  () => document.body.dataset.state === 'loading' && setState('ready'),
+  () => document.body.dataset.state === 'loading' && setState('error'),
+);
