@@ -1,8 +1,7 @@
 // cadguard-calibrate end to end: clean images of several simulated sources -> calibrated manifest -> cadguard-eval
 // with it passes those clean images and catches manipulated ones. Plus the statistics it rests on.
-import { executeServerCommand } from '@web/test-runner-commands';
 import { calibrate, clopperPearson, thresholdFor } from '../bin/lib/calibration.mjs';
-import { assert, assertClose } from './support/helpers.js';
+import { assert, assertClose, runServerJob } from './support/helpers.js';
 
 interface CalibrateRun {
   calibrate: { exitCode: number; stderr: string };
@@ -11,7 +10,7 @@ interface CalibrateRun {
   eval: { exitCode: number; stderr: string; results: { summary: { integrity: { fprClean: number; tprTampered: number } }; rows: { file: string; verdict: string }[] } | null } | null;
 }
 
-const runCalibrate = (count: number, args: string[] = []) => executeServerCommand<CalibrateRun, { count: number; args: string[] }>('cadguard-calibrate', { count, args });
+const runCalibrate = (count: number, args: string[] = []) => runServerJob<CalibrateRun>('cadguard-calibrate', { count, args });
 
 describe('cadguard-calibrate', () => {
   it('writes a calibrated manifest that passes the clean images and flags manipulated ones', async () => {

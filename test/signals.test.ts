@@ -101,6 +101,17 @@ describe('integrity signals', () => {
     assert(worstClean < weakestTampered, `clean and tampered overlap:\n${lines.join('\n')}`);
   });
 
+  it('noise consistency catches a region whose intensity no other tile shares (it cannot define its own normal)', () => {
+    const width = 384;
+    const height = 448;
+    const image = acquire(width, height, 21, sources[1]);
+    const clean = noiseConsistency(image, width, height).value;
+    const painted = image.slice();
+    for (let y = 180; y < 260; y++) for (let x = 60; x < 140; x++) painted[y * width + x] = 0.93;
+    const value = noiseConsistency(painted, width, height).value;
+    assert(value > 3 * clean && value > 8, `clean ${clean.toFixed(2)}, flat unique-intensity patch ${value.toFixed(2)}`);
+  });
+
   it('the noise statistic does not grow with the global noise level (a noisier scanner is not a forgery)', () => {
     const width = 384;
     const height = 480;

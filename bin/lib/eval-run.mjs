@@ -87,7 +87,7 @@ export function resolveManifest(value) {
   throw new UsageError(`--manifest ${value}: no such file (nor a path under the package root ${packageRoot})`);
 }
 
-function listen(server) {
+export function listen(server) {
   return new Promise((resolveListen, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolveListen(server.address().port));

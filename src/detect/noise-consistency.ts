@@ -19,7 +19,6 @@ export interface NoiseConsistency {
 
 const LOW = 0.05;
 const HIGH = 0.97;
-const BINS = 8;
 const MIN_TILES = 16;
 
 /** Tile side: about 64 tiles along the long side, never under 16 pixels. */
@@ -77,26 +76,9 @@ export function noiseConsistency(display: Float32Array, width: number, height: n
   const map = new Float32Array(count);
   if (valid.length < MIN_TILES) return { value: 0, map, mapWidth, mapHeight, tiles: valid.length };
 
-  // Expected log-noise at a given intensity: median of equal-count intensity bins, linearly interpolated.
-  valid.sort((a, b) => meanLevel[a] - meanLevel[b]);
-  const centres: number[] = [];
-  const levels: number[] = [];
-  for (let b = 0; b < BINS; b++) {
-    const members = valid.slice(Math.floor((b * valid.length) / BINS), Math.floor(((b + 1) * valid.length) / BINS));
-    if (members.length === 0) continue;
-    centres.push(median(members.map((i) => meanLevel[i])));
-    levels.push(median(members.map((i) => logNoise[i])));
-  }
-  const expected = (level: number): number => {
-    if (level <= centres[0]) return levels[0];
-    for (let b = 1; b < centres.length; b++) {
-      if (level <= centres[b]) {
-        const t = (level - centres[b - 1]) / Math.max(1e-9, centres[b] - centres[b - 1]);
-        return levels[b - 1] + t * (levels[b] - levels[b - 1]);
-      }
-    }
-    return levels[levels.length - 1];
-  };
+  // Expected log-noise at a given intensity: a robust line, so a manipulated region (few tiles, far off the line)
+  // cannot pull it to itself, even where it is the only region of its intensity.
+  const expected = robustLine(valid.map((i) => meanLevel[i]), valid.map((i) => logNoise[i]));
   const deviation = new Float64Array(count).fill(Number.NaN);
   for (const i of valid) deviation[i] = logNoise[i] - expected(meanLevel[i]);
   const spread = Math.max(0.05, 1.4826 * median(valid.map((i) => Math.abs(deviation[i]))));
@@ -114,6 +96,49 @@ export function noiseConsistency(display: Float32Array, width: number, height: n
     }
   }
   return { value, map, mapWidth, mapHeight, tiles: valid.length };
+}
+
+/**
+ * Fits y = a + b x robustly: Theil-Sen (median of pairwise slopes, breakdown 29 %) so that a cluster of manipulated
+ * tiles at one end of the intensity range cannot tilt the line, then Tukey-biweight reweighting from there.
+ */
+function robustLine(xs: number[], ys: number[]): (x: number) => number {
+  const n = xs.length;
+  const slopes: number[] = [];
+  const step = Math.max(1, Math.floor((n * (n - 1)) / 2 / 20000));
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      if (k++ % step !== 0) continue;
+      const dx = xs[j] - xs[i];
+      if (Math.abs(dx) > 1e-6) slopes.push((ys[j] - ys[i]) / dx);
+    }
+  }
+  let slope = slopes.length ? median(slopes) : 0;
+  let intercept = median(ys.map((y, i) => y - slope * xs[i]));
+  for (let round = 0; round < 4; round++) {
+    const residuals = ys.map((y, i) => y - intercept - slope * xs[i]);
+    const scale = Math.max(1e-6, 1.4826 * median(residuals.map(Math.abs)));
+    let sw = 0;
+    let sx = 0;
+    let sy = 0;
+    let sxx = 0;
+    let sxy = 0;
+    residuals.forEach((r, i) => {
+      const u = r / (4.685 * scale);
+      const w = Math.abs(u) < 1 ? (1 - u * u) ** 2 : 0;
+      sw += w;
+      sx += w * xs[i];
+      sy += w * ys[i];
+      sxx += w * xs[i] * xs[i];
+      sxy += w * xs[i] * ys[i];
+    });
+    const denominator = sw * sxx - sx * sx;
+    if (sw === 0 || Math.abs(denominator) < 1e-12) break;
+    slope = (sw * sxy - sx * sy) / denominator;
+    intercept = (sy - slope * sx) / sw;
+  }
+  return (x) => intercept + slope * x;
 }
 
 /** Typical gap between neighbouring display levels present in the image (0 for continuous values). */

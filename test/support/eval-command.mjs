@@ -11,6 +11,7 @@ import { encode } from 'fast-png';
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const cli = join(root, 'bin', 'cadguard-eval.mjs');
 const calibrateCli = join(root, 'bin', 'cadguard-calibrate.mjs');
+const conformanceCli = join(root, 'bin', 'cadguard-conformance.mjs');
 
 /** Deterministic pseudo-random numbers (mulberry32), as in helpers.ts. */
 function seededRandom(seed) {
@@ -86,7 +87,7 @@ function syntheticImages() {
 
 function run(args, script = cli) {
   return new Promise((resolveRun) => {
-    execFile(process.execPath, [script, ...args], { cwd: root, timeout: 240_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [script, ...args], { cwd: root, timeout: 600_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
       resolveRun({ exitCode: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
     });
   });
@@ -126,12 +127,27 @@ export async function runEval({ csv, args = [] }) {
 function cleanSources(count) {
   const images = {};
   for (let i = 0; i < count; i++) {
-    const width = 96 + (i % 3) * 16;
-    const height = 112;
+    // Mammogram-sized enough for the noise statistic's tiles (it needs a few hundred); small images are not its domain.
+    const width = 288 + (i % 3) * 32;
+    const height = 352;
     const random = seededRandom(1000 + i);
     const noise = [0.004, 0.01, 0.02][i % 3];
     const display = syntheticBreast(width, height, 50 + i, i % 2 ? 'left' : 'right').map((v) => Math.min(1, Math.max(0, v + noise * (random() - 0.5))));
     images[`clean-${String(i).padStart(2, '0')}.png`] = png(display, width, height, i % 2 ? 16 : 8);
+  }
+  return images;
+}
+
+/** Images of the same kind as cleanSources (other seeds) with a pasted disc: a manipulation with the wrong noise. */
+function tamperedSources(count) {
+  const images = {};
+  for (let i = 0; i < count; i++) {
+    const width = 288 + (i % 3) * 32;
+    const height = 352;
+    const random = seededRandom(2000 + i);
+    const noise = [0.004, 0.01, 0.02][i % 3];
+    const display = syntheticBreast(width, height, 500 + i, i % 2 ? 'left' : 'right').map((v) => Math.min(1, Math.max(0, v + noise * (random() - 0.5))));
+    images[`tampered/disc-${i}.png`] = png(withInsertedDisc(display, width, height), width, height, i % 2 ? 16 : 8);
   }
   return images;
 }
@@ -158,8 +174,7 @@ export async function runCalibrate({ count, args = [] }) {
       writeFileSync(join(all, name), readFileSync(join(clean, name)));
       rows.push(`${name},unknown,0,`);
     }
-    for (const [name, bytes] of Object.entries(syntheticImages())) {
-      if (!name.startsWith('tampered/')) continue;
+    for (const [name, bytes] of Object.entries(tamperedSources(4))) {
       writeFileSync(join(all, name), bytes);
       rows.push(`${name},unknown,1,`);
     }
@@ -177,13 +192,56 @@ export async function runCalibrate({ count, args = [] }) {
   }
 }
 
+/**
+ * Payload: `{ manifest }`: calibrates `manifest` (a path under the package root) on clean synthetic images, then runs
+ * cadguard-conformance against the calibrated copy. Answers `{ calibrate, conformance: {exitCode, stderr, report,
+ * markdown} }`.
+ */
+export async function runConformance({ manifest }) {
+  const folder = mkdtempSync(join(tmpdir(), 'cadguard-conformance-test-'));
+  try {
+    const clean = join(folder, 'clean');
+    mkdirSync(clean);
+    for (const [name, bytes] of Object.entries(cleanSources(24))) writeFileSync(join(clean, name), bytes);
+    const calibrated = join(folder, 'calibrated', 'manifest.json');
+    const calibrate = await run(['--images', clean, '--out', calibrated, '--manifest', manifest, '--backend', 'wasm'], calibrateCli);
+    const out = join(folder, 'report');
+    const conformance = await run(['--out', out, '--manifest', calibrated, '--backend', 'wasm'], conformanceCli);
+    const read = (name) => (existsSync(join(out, name)) ? readFileSync(join(out, name), 'utf8') : null);
+    return { calibrate, conformance: { ...conformance, report: JSON.parse(read('conformance.json') ?? 'null'), markdown: read('conformance.md') } };
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+// The runner answers a server command within 20 s; longer runs start as jobs that the test polls.
+const jobs = new Map();
+let nextJob = 1;
+
 /** The plugin for web-test-runner.config.mjs. */
 export function evalCommandPlugin() {
   return {
     name: 'cadguard-eval-command',
     async executeCommand({ command, payload }) {
+      if (command === 'job-start') {
+        const id = nextJob++;
+        const job = { done: false, result: null, error: null };
+        jobs.set(id, job);
+        const runner = { 'cadguard-conformance': runConformance, 'cadguard-calibrate': runCalibrate, 'cadguard-eval': runEval }[payload.command];
+        Promise.resolve(runner ? runner(payload.payload) : Promise.reject(new Error(`unknown job ${payload.command}`))).then(
+          (result) => Object.assign(job, { done: true, result }),
+          (error) => Object.assign(job, { done: true, error: String(error?.stack ?? error) }),
+        );
+        return { id };
+      }
+      if (command === 'job-status') {
+        const job = jobs.get(payload.id);
+        if (job?.done) jobs.delete(payload.id);
+        return job ?? { done: true, result: null, error: `no job ${payload.id}` };
+      }
       if (command === 'cadguard-eval') return runEval(payload);
       if (command === 'cadguard-calibrate') return runCalibrate(payload);
+      if (command === 'cadguard-conformance') return runConformance(payload);
       return undefined;
     },
   };

@@ -83,3 +83,17 @@ export async function sha256Hex(view: ArrayBufferView): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new Uint8Array(view.buffer, view.byteOffset, view.byteLength).slice());
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
+
+/** Runs a long server command (test/support/eval-command.mjs) as a job and polls it: one command must answer in 20 s. */
+export async function runServerJob<T>(command: string, payload: unknown): Promise<T> {
+  const { executeServerCommand } = await import('@web/test-runner-commands');
+  const { id } = (await executeServerCommand<{ id: number }, unknown>('job-start', { command, payload }))!;
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const status = (await executeServerCommand<{ done: boolean; result: T; error: string | null }, unknown>('job-status', { id }))!;
+    if (status.done) {
+      if (status.error) throw new Error(`${command} failed on the server: ${status.error}`);
+      return status.result;
+    }
+  }
+}
