@@ -39,7 +39,12 @@ export async function checkImage(context: CheckContext, image: WireImage, expect
   const preprocessed = performance.now();
 
   const detector = context.manifest.models.find((m) => m.role === 'detector');
-  const detectorInput = detector && integrityOn ? toModelInput(detector.input, display, stored.width, stored.height) : null;
+  // The bundled detector reads the classifier's own tensor: it is computed once.
+  const sameInput =
+    detector?.input.preprocess === classifier.input.preprocess &&
+    detector.input.shape.join() === classifier.input.shape.join() &&
+    JSON.stringify(detector.input.normalisation ?? null) === JSON.stringify(classifier.input.normalisation ?? null);
+  const detectorInput = detector && integrityOn ? (sameInput ? input : toModelInput(detector.input, display, stored.width, stored.height)) : null;
   const [, , modelHeight, modelWidth] = classifier.input.shape;
 
   const { result, backend, fallback } = await context.engine.runCheck(async (run) => {
