@@ -16,6 +16,11 @@ export async function fetchBytes(
     throw new GuardError('model-load', `could not fetch ${url}: ${(error as Error).message}. Check the URL and that the file is served.`);
   }
   if (!response.ok) throw new GuardError('model-load', `could not fetch ${url}: HTTP ${response.status} ${response.statusText}`);
+  return readWithProgress(response, onProgress, expectedBytes);
+}
+
+/** Reads a response's body, reporting bytes as they arrive (a cached read reports progress like a download). */
+async function readWithProgress(response: Response, onProgress: (loaded: number, total: number | null) => void, expectedBytes?: number): Promise<Uint8Array> {
   const header = Number(response.headers.get('content-length'));
   const total = Number.isFinite(header) && header > 0 ? header : expectedBytes ?? null;
   if (!response.body) {
@@ -78,11 +83,7 @@ export async function fetchAsset(
   const { cache, key = url } = options;
   if (cache && !options.network) {
     const hit = await cache.match(key).catch(() => undefined);
-    if (hit) {
-      const bytes = new Uint8Array(await hit.arrayBuffer());
-      onProgress(bytes.byteLength, bytes.byteLength);
-      return { bytes, source: 'cache' };
-    }
+    if (hit) return { bytes: await readWithProgress(hit, onProgress, options.expectedBytes), source: 'cache' };
   }
   const bytes = await fetchBytes(url, onProgress, options.expectedBytes);
   // Not awaited: storing must not delay the start, and a failed write (quota) only means fetching next time.

@@ -1,0 +1,244 @@
+// The bench page: the built SDK (/dist/index.js) as a viewer uses it, beside raw onnxruntime-web in a worker of its
+// own (raw-worker.js). bench/run.mjs calls `window.cadguardBench` one measurement at a time; each returns the raw
+// samples, pair by pair, and the driver computes medians and ratios. Timing lives here, never in the tests.
+import { createGuard } from '/dist/index.js';
+
+const CACHE = 'cadguard-v1';
+const runtimeUrl = new URL('/dist/ort-wasm-simd-threaded.asyncify.wasm', location.href).href;
+
+/** A raw worker with a promise per call. */
+function rawWorker() {
+  const worker = new Worker(new URL('./raw-worker.js', import.meta.url), { type: 'module' });
+  const waiting = new Map();
+  let next = 1;
+  worker.onmessage = ({ data }) => {
+    const { resolve, reject } = waiting.get(data.id);
+    waiting.delete(data.id);
+    if (data.error) reject(new Error(`raw worker: ${data.error}`));
+    else resolve(data.result);
+  };
+  return {
+    call(method, args = {}, transfer = []) {
+      const id = next++;
+      return new Promise((resolve, reject) => {
+        waiting.set(id, { resolve, reject });
+        worker.postMessage({ id, method, args }, transfer);
+      });
+    },
+    terminate: () => worker.terminate(),
+  };
+}
+
+/** The classifier of a manifest: its URL and input shape. */
+async function classifierOf(manifestUrl) {
+  const url = new URL(manifestUrl, location.href);
+  const manifest = await (await fetch(url)).json();
+  const model = manifest.models.find((m) => m.role === 'classifier');
+  return { id: model.id, url: new URL(model.file, url).href, shape: model.input.shape, preprocess: model.input.preprocess, batch: model.input.batch ?? 'static' };
+}
+
+/** A synthetic 16-bit mammogram-like image (ellipse on the left, seeded noise): no real images in the bench. */
+function syntheticImage(width, height, seed = 1) {
+  const pixels = new Uint16Array(width * height);
+  let state = seed >>> 0 || 1;
+  for (let y = 0; y < height; y++) {
+    const dy = (y - height / 2) / (height * 0.45);
+    for (let x = 0; x < width; x++) {
+      const dx = x / (width * 0.8);
+      const r = dx * dx + dy * dy;
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      const noise = ((state >>> 0) / 4294967296 - 0.5) * 0.04;
+      const value = (r < 1 ? 0.35 + 0.3 * (1 - r) + 0.05 * Math.sin(x * 0.03) * Math.cos(y * 0.02) : 0.03) + noise;
+      pixels[y * width + x] = Math.round(Math.min(1, Math.max(0, value)) * 65535);
+    }
+  }
+  return pixels;
+}
+
+/** The same image as a model tensor for the raw side: same shape, values normalised directly. */
+function tensorOf(pixels) {
+  const tensor = new Float32Array(pixels.length);
+  for (let i = 0; i < pixels.length; i++) tensor[i] = (pixels[i] / 65535 - 0.5) / 0.25;
+  return tensor;
+}
+
+const guardOptions = (backend, manifestUrl, extra = {}) => ({ backend, manifestUrl, allowSoftwareAdapter: true, ...extra });
+
+async function timed(work) {
+  const started = performance.now();
+  const result = await work();
+  return { ms: performance.now() - started, result };
+}
+
+window.cadguardBench = {
+  /** What the figures were measured on. */
+  async machine() {
+    let adapter = null;
+    const gpu = navigator.gpu;
+    if (gpu) {
+      const found = await gpu.requestAdapter({ powerPreference: 'high-performance' }).catch(() => null);
+      if (found) {
+        const info = found.info;
+        adapter = { vendor: info.vendor, architecture: info.architecture, description: info.description, isFallbackAdapter: Boolean(info.isFallbackAdapter ?? found.isFallbackAdapter) };
+      }
+    }
+    return { userAgent: navigator.userAgent, cores: navigator.hardwareConcurrency, crossOriginIsolated: globalThis.crossOriginIsolated === true, adapter, measureMemory: typeof performance.measureUserAgentSpecificMemory === 'function' };
+  },
+
+  /**
+   * Items 1 and 2, pair by pair: check() classifier-only, a raw session.run of the same classifier on a tensor of
+   * the same image and shape, and a full check(). The image is at the model's input size, so the pixel work is
+   * small and the figure isolates what the SDK adds around the model (item 4 measures full-field pixels).
+   */
+  async overhead({ backend, manifestUrl, threads, reps, warmup }) {
+    const model = await classifierOf(manifestUrl);
+    const [, , height, width] = model.shape;
+    const pixels = syntheticImage(width, height, 7);
+    const tensor = tensorOf(pixels);
+    const guard = await createGuard(guardOptions(backend, manifestUrl, { threads }));
+    const raw = rawWorker();
+    try {
+      const info = await guard.info();
+      await raw.call('start', { backend, threads, wasmUrl: runtimeUrl, modelUrl: model.url });
+      const image = () => ({ data: pixels.slice(), width, height, bitsStored: 16 });
+      const sdk = async (integrity) => {
+        const input = image();
+        return timed(() => guard.check(input, { integrity, heatmap: false }));
+      };
+      const rawRun = async () => {
+        const data = tensor.slice();
+        return timed(() => raw.call('run', { data, shape: [1, 1, height, width] }, [data.buffer]));
+      };
+      const samples = [];
+      for (let i = 0; i < warmup + reps; i++) {
+        // Alternate the order so neither side always runs right after the other's garbage.
+        const order = i % 2 ? ['raw', 'off', 'full'] : ['off', 'raw', 'full'];
+        const row = {};
+        for (const side of order) {
+          if (side === 'raw') {
+            const { ms, result } = await rawRun();
+            row.raw = ms;
+            row.rawInWorker = result.ms;
+          } else {
+            const { ms, result } = await sdk(side === 'full');
+            row[side] = ms;
+            row[`${side}Timings`] = result.timings;
+            row.backend = result.backend;
+          }
+        }
+        if (i >= warmup) samples.push(row);
+      }
+      return { model, info, samples };
+    } finally {
+      raw.terminate();
+      await guard.dispose();
+    }
+  },
+
+  /**
+   * Item 3: createGuard() until ready with an empty asset cache, a raw session created in a fresh worker from the
+   * same files, then createGuard() again with the cache filled by the first.
+   */
+  async coldStart({ backend, manifestUrl, threads, reps }) {
+    const model = await classifierOf(manifestUrl);
+    const samples = [];
+    const sdkStart = async () => {
+      const { ms, result: guard } = await timed(() => createGuard(guardOptions(backend, manifestUrl, { threads })));
+      const diagnostics = await guard.diagnostics();
+      await guard.dispose();
+      return { ms, startup: diagnostics.startup };
+    };
+    const waitForCache = async () => {
+      const cache = await caches.open(CACHE);
+      for (let tries = 0; tries < 200; tries++) {
+        const keys = (await cache.keys()).map((request) => request.url.split('?')[0]);
+        if (keys.includes(runtimeUrl) && keys.includes(model.url)) return true;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return false;
+    };
+    for (let i = 0; i < reps; i++) {
+      await caches.delete(CACHE);
+      const row = {};
+      const rawStart = async () => {
+        const raw = rawWorker();
+        const { ms, result } = await timed(() => raw.call('start', { backend, threads, wasmUrl: runtimeUrl, modelUrl: model.url }));
+        const firstRun = await raw.call('firstRun', { shape: [1, ...model.shape.slice(1)] });
+        raw.terminate();
+        return { ms, stages: { ...result.stages, firstRunAfterStart: firstRun.ms } };
+      };
+      if (i % 2) {
+        row.raw = await rawStart();
+        row.first = await sdkStart();
+      } else {
+        row.first = await sdkStart();
+        row.raw = await rawStart();
+      }
+      row.cacheFilled = await waitForCache();
+      row.second = await sdkStart();
+      samples.push(row);
+    }
+    await caches.delete(CACHE);
+    const raw = rawWorker();
+    const compile = await raw.call('compileOnly', { wasmUrl: runtimeUrl });
+    raw.terminate();
+    return { model, samples, compile };
+  },
+
+  /**
+   * Item 4: the SDK's pixel path on a full-field 16-bit image (decode with its SHA-256, VOI window, crop and
+   * resize: report.timings.decode + preprocess of a classifier-only check) against a plain copy of the same buffer.
+   */
+  async pixels({ backend, manifestUrl, threads, reps, width, height }) {
+    const base = syntheticImage(width, height, 3);
+    const guard = await createGuard(guardOptions(backend, manifestUrl, { threads }));
+    const raw = rawWorker();
+    try {
+      const samples = [];
+      for (let i = 0; i < reps + 1; i++) {
+        const floorInput = base.slice();
+        const floors = await raw.call('floors', { pixels: floorInput }, [floorInput.buffer]);
+        const input = base.slice();
+        const report = await guard.check({ data: input, width, height, bitsStored: 16 }, { integrity: false, heatmap: false });
+        const { decode, preprocess } = report.timings;
+        if (i > 0) samples.push({ decode, preprocess, pixels: decode + preprocess, copy: floors.copyMs, sha256: floors.sha256Ms });
+      }
+      return { samples };
+    } finally {
+      raw.terminate();
+      await guard.dispose();
+    }
+  },
+
+  /** Item 5: memory after `marks` full checks (JS heaps and WebAssembly memory of the page and its workers). */
+  async memory({ backend, manifestUrl, threads, marks, size }) {
+    const pixels = syntheticImage(size, size, 5);
+    const guard = await createGuard(guardOptions(backend, manifestUrl, { threads }));
+    const measure = async () => {
+      for (let k = 0; k < 3; k++) globalThis.gc?.();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const diagnostics = await guard.diagnostics();
+      let total = null;
+      if (typeof performance.measureUserAgentSpecificMemory === 'function') {
+        // The browser answers at its next convenient GC, which can take tens of seconds.
+        const timeout = new Promise((resolve) => setTimeout(() => resolve(null), 90_000));
+        const result = await Promise.race([performance.measureUserAgentSpecificMemory().catch(() => null), timeout]);
+        total = result?.bytes ?? null;
+      }
+      return { allBytes: total, pageHeap: performance.memory?.usedJSHeapSize ?? null, workerHeap: diagnostics.jsHeapBytes };
+    };
+    try {
+      const results = {};
+      let done = 0;
+      for (const mark of marks) {
+        for (; done < mark; done++) await guard.check({ data: pixels.slice(), width: size, height: size, bitsStored: 16 });
+        results[mark] = await measure();
+      }
+      return { results, checks: done };
+    } finally {
+      await guard.dispose();
+    }
+  },
+};
