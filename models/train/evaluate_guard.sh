@@ -3,19 +3,25 @@
 # calibration of the default manifest on clean validation images (cadguard-calibrate), evaluation of the test set
 # (cadguard-eval), figures and card (guard_report.mjs).
 #
-#   bash models/train/evaluate_guard.sh            # LIMIT=N to attack only the first N test images
+#   bash models/train/evaluate_guard.sh
+#   LIMIT=N (attack the first N test images), SOURCES_LIMIT=N (source variants of N test images),
+#   SQUARE_QUERIES=N (default 200) trade completeness for time on a small machine; the card records the command.
 #
 # Derived images are research-only data: they stay in $CADGUARD_EVAL_DIR (default /tmp/cadguard-guard-eval).
+# Folders already there are reused (set REBUILD=1 after the classifier changes: the attacks target it).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${CADGUARD_EVAL_DIR:-/tmp/cadguard-guard-eval}
 PY=/usr/bin/python3
 LIMIT_ARG=${LIMIT:+--limit $LIMIT}
+SOURCES_LIMIT_ARG=${SOURCES_LIMIT:+--limit $SOURCES_LIMIT}
+SQUARE_QUERIES=${SQUARE_QUERIES:-200}
 CALIBRATION_SOURCES=archived-16bit,ffdm-12bit-lownoise,ffdm-14bit-processed,film-8bit-jpeg90
 mkdir -p "$OUT"
 
 echo "== 1/5 clean calibration images: validation split through $CALIBRATION_SOURCES"
-$PY models/train/make_source_variants.py --split val --out "$OUT/calibration" --sources "$CALIBRATION_SOURCES"
+[ -f "$OUT/calibration/labels.csv" ] && [ -z "${REBUILD:-}" ] || \
+  $PY models/train/make_source_variants.py --split val --out "$OUT/calibration" --sources "$CALIBRATION_SOURCES"
 
 echo "== 2/5 calibrating models/manifest.json on them"
 npm run build --silent
@@ -24,8 +30,9 @@ node bin/cadguard-calibrate.mjs --images "$OUT/calibration" --labels "$OUT/calib
 npm run build --silent
 
 echo "== 3/5 attacked test set and clean test images of every simulated source"
-[ -f "$OUT/test/labels.csv" ] && [ -z "${REBUILD:-}" ] || $PY models/train/make_attacked_set.py --split test --out "$OUT/test" $LIMIT_ARG
-$PY models/train/make_source_variants.py --split test --out "$OUT/sources" --seed 12 $LIMIT_ARG
+[ -f "$OUT/test/labels.csv" ] && [ -z "${REBUILD:-}" ] || $PY models/train/make_attacked_set.py --split test --out "$OUT/test" $LIMIT_ARG --square-queries "$SQUARE_QUERIES"
+[ -f "$OUT/sources/labels.csv" ] && [ -z "${REBUILD:-}" ] || \
+  $PY models/train/make_source_variants.py --split test --out "$OUT/sources" --seed 12 $SOURCES_LIMIT_ARG
 
 echo "== 4/5 the SDK on both folders (cadguard-eval, WASM)"
 node bin/cadguard-eval.mjs --images "$OUT/test" --labels "$OUT/test/labels.csv" --out "$OUT/test-results.json" --backend wasm
@@ -33,4 +40,5 @@ node bin/cadguard-eval.mjs --images "$OUT/sources" --labels "$OUT/sources/labels
 
 echo "== 5/5 figures and card"
 node models/train/guard_report.mjs --test-results "$OUT/test-results.json" --test-labels "$OUT/test/labels.csv" \
-  --sources-results "$OUT/sources-results.json" --sources-labels "$OUT/sources/labels.csv"
+  --sources-results "$OUT/sources-results.json" --sources-labels "$OUT/sources/labels.csv" \
+  --command "${LIMIT:+LIMIT=$LIMIT }${SOURCES_LIMIT:+SOURCES_LIMIT=$SOURCES_LIMIT }${SQUARE_QUERIES:+SQUARE_QUERIES=$SQUARE_QUERIES }bash models/train/evaluate_guard.sh"
