@@ -1,6 +1,8 @@
 // Calibration of the integrity signals on clean images (pure functions; used by cadguard-calibrate and tested in
-// the browser). Each signal is standardised one-sidedly, (value - median) / (q84 - median), since only high values
-// are suspicious; the fused score is the largest standardised signal; each threshold is the smallest value whose
+// the browser). Each signal is standardised one-sidedly, (value - median) / (q95 - median): only high values are
+// suspicious, and scaling by an upper quantile rather than a standard deviation puts every signal's clean tail at the
+// same place, so a heavy-tailed signal cannot dominate the fused score; the fused score is the largest standardised
+// signal; each threshold is the smallest value whose
 // share of clean images at or above it does not exceed its target false-positive rate. Where the sample is too
 // small to observe that rate (fewer than 3 / rate images), the threshold is also extrapolated from an exponential
 // fit of the clean scores' upper tail (peaks over the 90th percentile), and the higher of the two is used: a small
@@ -95,7 +97,7 @@ export function calibrate(rows, { suspiciousRate = 0.01, tamperedRate = 0.001, s
   for (const id of ids) {
     const sorted = usable.map((row) => row.signals[id]).sort((a, b) => a - b);
     const center = quantile(sorted, 0.5);
-    const spread = quantile(sorted, 0.8413) - center;
+    const spread = quantile(sorted, 0.95) - center;
     scales[id] = { center, scale: Math.max(spread, 1e-6, Math.abs(center) * 1e-3) };
   }
   const fused = usable.map((row) => Math.max(...ids.map((id) => (row.signals[id] - scales[id].center) / scales[id].scale)));
