@@ -7,9 +7,8 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { InfrastructureError } from './lib/browser-run.mjs';
 import { calibrate } from './lib/calibration.mjs';
-import { UsageError, evaluate, packageRoot, prepareInputs, writeAtomically } from './lib/eval-run.mjs';
+import { UsageError, evaluate, packageRoot, prepareInputs, runMain, writeAtomically } from './lib/eval-run.mjs';
 
 const usage = `Usage: cadguard-calibrate --images DIR --out manifest.json [options]
 
@@ -131,20 +130,4 @@ async function main(argv) {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error) => {
-    if (error instanceof UsageError) {
-      process.stderr.write(`cadguard-calibrate: ${error.message}\n(run cadguard-calibrate --help for usage; nothing was written)\n`);
-      process.exitCode = 2;
-    } else if (error instanceof InfrastructureError) {
-      process.stderr.write(`cadguard-calibrate: the run failed: ${error.message}\n(nothing was written)\n`);
-      process.exitCode = 1;
-    } else {
-      process.stderr.write(`cadguard-calibrate: unexpected failure (nothing was written): ${error?.stack ?? error}\n`);
-      process.exitCode = 1;
-    }
-  },
-);
+runMain('cadguard-calibrate', main);

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { InfrastructureError, openEvalPage, seen } from './lib/browser-run.mjs';
 import { resolveChromePath } from './lib/chrome.mjs';
-import { UsageError, listen, packageRoot, resolveManifest, writeAtomically } from './lib/eval-run.mjs';
+import { UsageError, listen, packageRoot, resolveManifest, runMain, writeAtomically } from './lib/eval-run.mjs';
 import { createStaticServer } from './lib/static-server.mjs';
 
 const usage = `Usage: cadguard-conformance --out DIR [options]
@@ -135,17 +135,4 @@ async function main(argv) {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error) => {
-    if (error instanceof UsageError) {
-      process.stderr.write(`cadguard-conformance: ${error.message}\n(run cadguard-conformance --help for usage)\n`);
-      process.exitCode = 2;
-    } else {
-      process.stderr.write(`cadguard-conformance: the run failed: ${error?.message ?? error}\n`);
-      process.exitCode = 1;
-    }
-  },
-);
+runMain('cadguard-conformance', main);

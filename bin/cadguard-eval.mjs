@@ -7,8 +7,7 @@
 // missing files, bad CSV, no build, no Chromium). Nothing is written unless every row ran.
 import { relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
-import { InfrastructureError } from './lib/browser-run.mjs';
-import { UsageError, evaluate, prepareInputs, writeAtomically } from './lib/eval-run.mjs';
+import { UsageError, evaluate, prepareInputs, runMain, writeAtomically } from './lib/eval-run.mjs';
 import { summarise } from './lib/metrics.mjs';
 
 const backends = ['auto', 'webgpu', 'wasm'];
@@ -76,20 +75,4 @@ async function main(argv) {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error) => {
-    if (error instanceof UsageError) {
-      process.stderr.write(`cadguard-eval: ${error.message}\n(run cadguard-eval --help for usage; nothing was written)\n`);
-      process.exitCode = 2;
-    } else if (error instanceof InfrastructureError) {
-      process.stderr.write(`cadguard-eval: the run failed: ${error.message}\n(nothing was written)\n`);
-      process.exitCode = 1;
-    } else {
-      process.stderr.write(`cadguard-eval: unexpected failure (nothing was written): ${error?.stack ?? error}\n`);
-      process.exitCode = 1;
-    }
-  },
-);
+runMain('cadguard-eval', main);

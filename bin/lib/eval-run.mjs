@@ -190,3 +190,27 @@ export function writeAtomically(path, text) {
   }
 }
 
+
+/**
+ * Runs a CLI's main and maps its outcome to the exit codes the tools share: main's own code; 2 for a UsageError;
+ * 1 for an infrastructure failure or anything unexpected. Failures never leave a partial result behind.
+ */
+export function runMain(tool, main) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error) => {
+      if (error instanceof UsageError) {
+        process.stderr.write(`${tool}: ${error.message}\n(run ${tool} --help for usage; nothing was written)\n`);
+        process.exitCode = 2;
+      } else if (error instanceof InfrastructureError) {
+        process.stderr.write(`${tool}: the run failed: ${error.message}\n(nothing was written)\n`);
+        process.exitCode = 1;
+      } else {
+        process.stderr.write(`${tool}: unexpected failure (nothing was written): ${error?.stack ?? error}\n`);
+        process.exitCode = 1;
+      }
+    },
+  );
+}
