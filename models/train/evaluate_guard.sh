@@ -29,16 +29,20 @@ node bin/cadguard-calibrate.mjs --images "$OUT/calibration" --labels "$OUT/calib
   --manifest models/manifest.json --out models/manifest.json --backend wasm --report "$OUT/calibration-report.json"
 npm run build --silent
 
-echo "== 3/5 attacked test set and clean test images of every simulated source"
+echo "== 3/5 attacked test set (and its 8-bit delivery), clean test images of every simulated source"
 [ -f "$OUT/test/labels.csv" ] && [ -z "${REBUILD:-}" ] || $PY models/train/make_attacked_set.py --split test --out "$OUT/test" $LIMIT_ARG --square-queries "$SQUARE_QUERIES"
 [ -f "$OUT/sources/labels.csv" ] && [ -z "${REBUILD:-}" ] || \
   $PY models/train/make_source_variants.py --split test --out "$OUT/sources" --seed 12 $SOURCES_LIMIT_ARG
 
-echo "== 4/5 the SDK on both folders (cadguard-eval, WASM)"
+$PY models/train/requantise_set.py --in "$OUT/test" --out "$OUT/test-8bit"
+
+echo "== 4/5 the SDK on the three folders (cadguard-eval, WASM)"
 node bin/cadguard-eval.mjs --images "$OUT/test" --labels "$OUT/test/labels.csv" --out "$OUT/test-results.json" --backend wasm
+node bin/cadguard-eval.mjs --images "$OUT/test-8bit" --labels "$OUT/test-8bit/labels.csv" --out "$OUT/test-8bit-results.json" --backend wasm
 node bin/cadguard-eval.mjs --images "$OUT/sources" --labels "$OUT/sources/labels.csv" --out "$OUT/sources-results.json" --backend wasm
 
 echo "== 5/5 figures and card"
 node models/train/guard_report.mjs --test-results "$OUT/test-results.json" --test-labels "$OUT/test/labels.csv" \
   --sources-results "$OUT/sources-results.json" --sources-labels "$OUT/sources/labels.csv" \
+  --requantised-results "$OUT/test-8bit-results.json" --requantised-labels "$OUT/test-8bit/labels.csv" \
   --command "${LIMIT:+LIMIT=$LIMIT }${SOURCES_LIMIT:+SOURCES_LIMIT=$SOURCES_LIMIT }${SQUARE_QUERIES:+SQUARE_QUERIES=$SQUARE_QUERIES }bash models/train/evaluate_guard.sh"

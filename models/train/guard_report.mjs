@@ -15,6 +15,8 @@ const { values: args } = parseArgs({
     'test-labels': { type: 'string' },
     'sources-results': { type: 'string' },
     'sources-labels': { type: 'string' },
+    'requantised-results': { type: 'string' },
+    'requantised-labels': { type: 'string' },
     manifest: { type: 'string', default: 'models/manifest.json' },
     torch: { type: 'string', default: 'models/train/results/detector_torch_metrics.json' },
     adaptive: { type: 'string', default: 'models/train/results/detector_adaptive.json' },
@@ -52,9 +54,10 @@ function groupStats(rows, clean, byFile) {
   };
 }
 
-function main() {
-  const test = readJson(args['test-results']);
-  const labels = readLabels(args['test-labels']);
+/** Per-family figures of one evaluated attacked set. */
+function attackedSet(resultsPath, labelsPath) {
+  const test = readJson(resultsPath);
+  const labels = readLabels(labelsPath);
   const rows = test.rows.map((row) => ({ ...row, ...labels.get(row.file), tampered: row.tampered }));
   const byFile = new Map(rows.map((r) => [r.file, r]));
   const clean = rows.filter((r) => !r.tampered);
@@ -76,6 +79,12 @@ function main() {
       byDirection: Object.fromEntries(['pos2neg', 'neg2pos'].map((d) => [d, groupStats(list.filter((r) => r.direction === d), clean, byFile)])),
     }));
   const overall = groupStats(attacked, clean, byFile);
+  return { test, clean: { n: clean.length, falsePositives: cleanFp, fpr: clean.length ? cleanFp / clean.length : null, ci95: clopperPearson(cleanFp, clean.length) }, overall, families };
+}
+
+function main() {
+  const { test, clean, overall, families } = attackedSet(args['test-results'], args['test-labels']);
+  const requantised = args['requantised-results'] && existsSync(args['requantised-results']) ? attackedSet(args['requantised-results'], args['requantised-labels']) : null;
 
   let sources = null;
   if (args['sources-results'] && existsSync(args['sources-results'])) {
@@ -104,9 +113,10 @@ function main() {
     command: args.command,
     sdk: { backend: test.summary.backend, browser: test.meta.browser?.version, models: test.meta.guard?.models },
     calibration: manifest.integrity ?? null,
-    clean: { n: clean.length, falsePositives: cleanFp, fpr: clean.length ? cleanFp / clean.length : null, ci95: clopperPearson(cleanFp, clean.length) },
+    clean,
     overall,
     families,
+    requantised: requantised && { clean: requantised.clean, overall: requantised.overall, families: requantised.families },
     sources,
     summary: test.summary,
   };
@@ -170,6 +180,21 @@ function card(result, torch, adaptive) {
     ['family', 'held out', 'n', 'unguarded flip', 'AUC', 'TPR (suspicious)', 'TPR (tampered)', 'undetected flip'],
     families.map((f) => [f.family, f.heldOut ? 'yes' : 'no', String(f.n), pct(f.unguardedFlipRate), num(f.auc), pct(f.tprSuspicious), pct(f.tprTampered), pct(f.undetectedFlipRate)]),
   );
+  if (result.requantised) {
+    const q = result.requantised;
+    lines.push(
+      '## The same attacks delivered at 8 bits',
+      '',
+      'Every attacked image rounded to the 8-bit grid of its film source (models/train/requantise_set.py), as a forger',
+      'delivering an 8-bit file would: this shows how much of the detection rests on sub-8-bit detail.',
+      `Overall: unguarded flip ${pct(q.overall.unguardedFlipRate)}, undetected flip ${pct(q.overall.undetectedFlipRate)}, TPR ${pct(q.overall.tprSuspicious)}, AUC ${num(q.overall.auc)}.`,
+      '',
+    );
+    table(
+      ['family', 'n', 'unguarded flip', 'AUC', 'TPR (suspicious)', 'undetected flip'],
+      q.families.map((f) => [f.family, String(f.n), pct(f.unguardedFlipRate), num(f.auc), pct(f.tprSuspicious), pct(f.undetectedFlipRate)]),
+    );
+  }
   if (sources) {
     lines.push(
       '## Clean images from other (simulated) sources',
@@ -185,7 +210,12 @@ function card(result, torch, adaptive) {
   if (adaptive) {
     lines.push('A white-box PGD that also drives the learned detector and the squeezing disagreement down (BPDA for the median and');
     lines.push('bit-depth squeezers); the noise-consistency signal is not differentiable and is not targeted.', '');
-    lines.push('```json', JSON.stringify(adaptive.summary ?? adaptive, null, 2).slice(0, 3000), '```', '');
+    lines.push(`Loss: \`${adaptive.loss}\`; ${adaptive.steps} steps; ${adaptive.test_images?.length ?? '?'} test images; detector threshold ${num(adaptive.detector_threshold)} (${adaptive.threshold_rule}).`, '');
+    table(
+      ['eps', 'n', 'flips CAD', 'evades detector', 'both (success)', 'median squeeze'],
+      (adaptive.by_eps ?? []).map((e) => [`${e.eps_255}/255`, String(e.n), pct(e.flip_rate), pct(e.detector_evasion_rate), pct(e.success_rate), num(e.squeeze_median)]),
+    );
+    lines.push(`Smallest eps with >= 50 % success: ${adaptive.eps50_255 === null ? 'none tested' : `${adaptive.eps50_255}/255`}. Not targeted: ${adaptive.not_targeted}.`, '');
   } else {
     lines.push('Not run in this build (models/train/adaptive_attack.py).', '');
   }

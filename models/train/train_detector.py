@@ -35,6 +35,7 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from webgpu_safe import pad_first_conv_channels  # noqa: E402
 from attacks.diffprep import exact_tensor  # noqa: E402
 from attacks.gradient import fgsm, mi_fgsm, pgd_l2, pgd_linf, run_step_attacks  # noqa: E402
 from attacks.onnx_torch import ShippedClassifier  # noqa: E402
@@ -306,6 +307,7 @@ def export(model: ResidualDetector, size: int, path: Path) -> dict:
                       output_names=["score", "heatmap"], do_constant_folding=True,
                       dynamic_axes={"image": {0: "batch"}, "score": {0: "batch"}, "heatmap": {0: "batch"}})
     onnx.checker.check_model(onnx.load(str(path)), full_check=True)
+    pad_first_conv_channels(str(path))
     with torch.no_grad():
         score, heat = model(torch.from_numpy(sincos_input(size)))
     flat = heat.numpy().astype(np.float64).ravel()
