@@ -41,7 +41,8 @@ node bin/cadguard-eval.mjs --images "$OUT/test" --labels "$OUT/test/labels.csv" 
 node bin/cadguard-eval.mjs --images "$OUT/test-8bit" --labels "$OUT/test-8bit/labels.csv" --out "$OUT/test-8bit-results.json" --backend wasm
 node bin/cadguard-eval.mjs --images "$OUT/sources" --labels "$OUT/sources/labels.csv" --out "$OUT/sources-results.json" --backend wasm
 
-echo "== 5/5 figures and card"
+echo "== 5/5 adaptive attack, figures and card"
+$PY models/train/adaptive_attack.py --limit "${ADAPTIVE_LIMIT:-10}" --steps 10
 node models/train/guard_report.mjs --test-results "$OUT/test-results.json" --test-labels "$OUT/test/labels.csv" \
   --sources-results "$OUT/sources-results.json" --sources-labels "$OUT/sources/labels.csv" \
   --requantised-results "$OUT/test-8bit-results.json" --requantised-labels "$OUT/test-8bit/labels.csv" \

@@ -208,7 +208,8 @@ function card(result, torch, adaptive) {
   if (torch) lines.push('## Torch-side cross-check', '', 'models/train/results/detector_torch_metrics.json holds the same attacks scored in PyTorch (detector alone).', '');
   lines.push('## Adaptive attack', '');
   if (adaptive) {
-    lines.push('A white-box PGD that also drives the learned detector and the squeezing disagreement down (BPDA for the median and');
+    lines.push('`/usr/bin/python3 models/train/adaptive_attack.py --limit 10 --steps 10` (run by evaluate_guard.sh): a white-box PGD');
+    lines.push('that also drives the learned detector and the squeezing disagreement down (BPDA for the median and');
     lines.push('bit-depth squeezers); the noise-consistency signal is not differentiable and is not targeted.', '');
     lines.push(`Loss: \`${adaptive.loss}\`; ${adaptive.steps} steps; ${adaptive.test_images?.length ?? '?'} test images; detector threshold ${num(adaptive.detector_threshold)} (${adaptive.threshold_rule}).`, '');
     table(
@@ -222,9 +223,11 @@ function card(result, torch, adaptive) {
   lines.push(
     '## What the guard does not stop',
     '',
-    '- An attacker who knows the guard can optimise against its differentiable parts; see the adaptive attack above.',
-    '- Manipulations that keep the local noise statistics intact and move the CAD score smoothly (e.g. a well-matched',
-    '  lesion transplant) are the hardest case; their figures are in the table.',
+    '- An attacker who knows the guard can optimise against its differentiable parts: the adaptive attack above evades',
+    '  the learned detector almost always; it was not run through the full SDK guard (squeezing, noise consistency).',
+    '- Content manipulation that keeps the local noise statistics (lesion transplant with noise matching, removal by',
+    '  inpainting) is detected near chance, and so is most of the query-only Square attack: see the family table.',
+    '- The classifier it protects is weak (MODEL_CARD.md), so flip rates describe this classifier, not a clinical one.',
     '- Provenance only helps where the viewer has the archive\'s pixel hash.',
     '- All figures come from one small data set of digitised film (mini-MIAS) and from simulated other sources; clean',
     '  images from a real new scanner should be used to recalibrate (cadguard-calibrate) before relying on the rates.',
