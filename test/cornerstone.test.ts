@@ -121,8 +121,9 @@ describe('Cornerstone3D example', function () {
   });
 
   it('draws the CAD marks, placed on the image, only for show', async () => {
-    // A host policy that shows suspicious images makes `show` reachable whatever the manifest's calibration.
-    const { guard } = await spiedGuard({ policy: { onSuspicious: 'show' } });
+    // The uncalibrated fixture manifest makes every verdict 'suspicious' (a synthetic 160 x 128 image is outside what
+    // the default calibration describes), and a host policy that shows suspicious images makes `show` reachable.
+    const { guard } = await spiedGuard({ manifestUrl: '/test/fixtures/models/manifest.json', policy: { onSuspicious: 'show' } });
     const viewer = await mount(guard);
     const { report } = await viewer.open(await dicomFile());
     assert(report?.decision === 'show' && report.cad.heatmap, `decision ${report?.decision}`);

@@ -58,7 +58,7 @@ export async function checkImage(context: CheckContext, image: WireImage, expect
   });
   const noiseStart = performance.now();
   const noise = integrityOn ? noiseConsistency(display, stored.width, stored.height) : null;
-  const detectMs = result.modelDetectMs + (performance.now() - noiseStart);
+  const detectMs = result.modelDetectMs + (noise ? performance.now() - noiseStart : 0);
 
   const threshold = classifier.thresholds.positive;
   const score = result.outputs.score[0];
