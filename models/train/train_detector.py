@@ -35,6 +35,7 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from export import sincos_input  # noqa: E402
 from webgpu_safe import pad_first_conv_channels  # noqa: E402
 from attacks.diffprep import exact_tensor  # noqa: E402
 from attacks.gradient import fgsm, mi_fgsm, pgd_l2, pgd_linf, run_step_attacks  # noqa: E402
@@ -295,12 +296,6 @@ def train(train_data: dict, val_data: dict, steps: int, batch: int, size: int, l
 
 
 # --------------------------------------------------------------------------------------------- export
-def sincos_input(size: int) -> np.ndarray:
-    y, x = np.mgrid[0:size, 0:size].astype(np.float64)
-    v = 0.5 + 0.5 * np.sin(0.05 * x + 0.031 * y) * np.cos(0.017 * x - 0.043 * y)
-    return v.astype(np.float32).reshape(1, 1, size, size)
-
-
 def export(model: ResidualDetector, size: int, path: Path) -> dict:
     model.eval()
     torch.onnx.export(model, torch.zeros(1, 1, size, size), str(path), opset_version=17, input_names=["image"],
