@@ -222,7 +222,11 @@ export interface Report {
   backend: Backend;
   /** Present when this check had to leave WebGPU for WASM. */
   fallback?: { from: Backend; reason: string };
-  /** Milliseconds per stage. */
+  /**
+   * Milliseconds per stage, wall time in the worker. `decode`: input to stored pixels, and their SHA-256.
+   * `preprocess`: display transform (VOI) and model tensors. `classify`: the classifier run. `detect`: the integrity
+   * signals, including the float32 display image that noise consistency reads (0 when integrity is off).
+   */
   timings: { decode: number; preprocess: number; classify: number; detect: number; total: number };
   models: ModelIdentity[];
   input: {

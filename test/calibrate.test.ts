@@ -1,6 +1,6 @@
 // cadguard-calibrate end to end: clean images of several simulated sources -> calibrated manifest -> cadguard-eval
 // with it passes those clean images and catches manipulated ones. Plus the statistics it rests on.
-import { calibrate, clopperPearson, thresholdFor } from '../bin/lib/calibration.mjs';
+import { calibrate, clopperPearson, tailScale, thresholdFor } from '../bin/lib/calibration.mjs';
 import { assert, assertClose, runServerJob } from './support/helpers.js';
 
 interface CalibrateRun {
@@ -45,5 +45,19 @@ describe('cadguard-calibrate', () => {
     const result = calibrate(rows, { suspiciousRate: 0.01, tamperedRate: 0.001 });
     assert(result.calibration.achieved.suspicious.rate <= 0.01, `achieved ${result.calibration.achieved.suspicious.rate}`);
     assert(result.calibration.warnings.some((w) => /0.1 %/.test(w)), 'warns that 1000 images are too few for 0.1 %');
+  });
+
+  it('standardises each signal by its own clean tail: z is -log10 of the clean share, long tail or short', () => {
+    // Two clean signals with the same ranks but tails of very different length (exponential vs its cube root).
+    const n = 20000;
+    const long = Array.from({ length: n }, (_, i) => -Math.log(1 - (i + 0.5) / n));
+    const short = long.map((v) => Math.cbrt(v));
+    const zLong = tailScale(long);
+    const zShort = tailScale(short);
+    const at = (values: number[], share: number) => values[Math.round(n * (1 - share))];
+    assertClose((at(long, 0.01) - zLong.center) / zLong.scale, 2, 0.05, 'exponential tail: 1 % point at z = 2');
+    assertClose((at(long, 0.001) - zLong.center) / zLong.scale, 3, 0.1, 'exponential tail: 0.1 % point at z = 3');
+    const shortAt1 = (at(short, 0.01) - zShort.center) / zShort.scale;
+    assert(Math.abs(shortAt1 - 2) < 0.5, `a short tail also puts its 1 % point near z = 2 (got ${shortAt1.toFixed(2)})`);
   });
 });

@@ -2,6 +2,8 @@
 export function quantile(sorted: number[], q: number): number;
 export function clopperPearson(k: number, n: number): [number, number];
 export function thresholdFor(scores: number[], rate: number): number;
+export const SIGNAL_TAIL_QUANTILE: number;
+export function tailScale(sorted: number[]): { center: number; scale: number };
 export interface Calibration {
   signals: Record<string, { center: number; scale: number }>;
   thresholds: { suspicious: number; tampered: number };

@@ -1,12 +1,18 @@
 // Calibration of the integrity signals on clean images (pure functions; used by cadguard-calibrate and tested in
-// the browser). Each signal is standardised one-sidedly, (value - median) / (q95 - median): only high values are
-// suspicious, and scaling by an upper quantile rather than a standard deviation puts every signal's clean tail at the
-// same place, so a heavy-tailed signal cannot dominate the fused score; the fused score is the largest standardised
-// signal; each threshold is the smallest value whose
+// the browser). Each signal is standardised by its own clean upper tail: an exponential fit of the values above its
+// 75th percentile gives z = -log10(estimated share of clean images at or above the value), so z = 2 means "1 % of
+// clean images reach this", for every signal alike. Signals with a long clean tail and signals with a short one thus
+// spend the same share of the false-positive budget, and max-fusion cannot be dominated by one heavy-tailed signal
+// nor hide a signal whose clean tail is short. The tail starts at the 75th percentile rather than higher because a
+// fit on few points underestimates the tail, and an underestimated tail flags clean images of an unfamiliar source.
+// The fused score is the largest standardised signal; each threshold is the smallest value whose
 // share of clean images at or above it does not exceed its target false-positive rate. Where the sample is too
 // small to observe that rate (fewer than 3 / rate images), the threshold is also extrapolated from an exponential
 // fit of the clean scores' upper tail (peaks over the 90th percentile), and the higher of the two is used: a small
 // sample must not put the threshold at its own maximum.
+
+/** Where each signal's clean tail fit starts (a quantile of the clean values). */
+export const SIGNAL_TAIL_QUANTILE = 0.75;
 
 /** Quantile with linear interpolation of a sorted ascending array. */
 export function quantile(sorted, q) {
@@ -83,6 +89,20 @@ export function thresholdFor(scores, rate) {
 }
 
 /**
+ * Linear standardisation of one signal from its sorted clean values: with u the tail quantile and m the mean excess
+ * above it, the exponential tail model gives P(value >= v) = (1 - q) exp(-(v - u) / m), and
+ * z = (v - center) / scale = -log10 of that share.
+ */
+export function tailScale(sorted) {
+  const q = SIGNAL_TAIL_QUANTILE;
+  const start = quantile(sorted, q);
+  const excesses = sorted.filter((v) => v > start).map((v) => v - start);
+  const meanExcess = excesses.length ? excesses.reduce((a, b) => a + b, 0) / excesses.length : 0;
+  const scale = Math.max(meanExcess * Math.LN10, 1e-6, Math.abs(start) * 1e-3);
+  return { center: start - (scale / Math.LN10) * Math.log(1 / (1 - q)), scale };
+}
+
+/**
  * Calibrates from clean images.
  * @param {{file: string, signals: Record<string, number | null>}[]} rows one per clean image
  * @param {{suspiciousRate?: number, tamperedRate?: number, signals?: string[]}} options
@@ -96,9 +116,7 @@ export function calibrate(rows, { suspiciousRate = 0.01, tamperedRate = 0.001, s
   const scales = {};
   for (const id of ids) {
     const sorted = usable.map((row) => row.signals[id]).sort((a, b) => a - b);
-    const center = quantile(sorted, 0.5);
-    const spread = quantile(sorted, 0.95) - center;
-    scales[id] = { center, scale: Math.max(spread, 1e-6, Math.abs(center) * 1e-3) };
+    scales[id] = tailScale(sorted);
   }
   const fused = usable.map((row) => Math.max(...ids.map((id) => (row.signals[id] - scales[id].center) / scales[id].scale)));
   const sortedFused = [...fused].sort((a, b) => a - b);

@@ -1,6 +1,7 @@
 """Adaptive white-box attack on the guarded classifier: flip the CAD decision AND stay under the guard.
 
     /usr/bin/python3 models/train/adaptive_attack.py [--limit 6 --steps 10 --lam 1.0 --mu 5.0 --threshold T]
+        [--out DIR]
 
 PGD (L-inf, display units, random start) on loss = classifier flip margin (capped at kappa)
   - lam * relu(detector logit - logit(threshold) + margin) - mu * squeeze disagreement,
@@ -10,12 +11,16 @@ Success on a test image = the classifier's decision flipped AND the detector sco
 16-bit PNG the attack would deliver, preprocessed by preprocess.py from scratch. The default threshold is the
 detector's 1 %-FPR score on the clean val images (computed here). Reports the eps at which 50 % of attacks succeed.
 
+--out DIR also writes every delivered image (and its clean original) as a 16-bit PNG with labels.csv (family
+"adaptive"), so cadguard-eval can measure what the whole SDK guard says about them (evaluate_guard.sh does).
+
 Not targeted: the noise-consistency signal (src/detect/noise-consistency.ts) is a trimmed-mean, sort-based statistic
 of the display image with no useful gradient; this attack does not try to keep it low (its values are not reported).
 """
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import sys
 import time
@@ -30,7 +35,7 @@ from attacks.diffprep import exact_tensor  # noqa: E402
 from attacks.onnx_torch import ShippedClassifier, ShippedDetector  # noqa: E402
 from attacks.squeeze import median3x3, reduce_bit_depth, squeezed_bpda  # noqa: E402
 from attacks.suite import ImageAttacker, load_display, load_mias  # noqa: E402
-from make_attacked_set import select  # noqa: E402
+from make_attacked_set import COLUMNS, select, to_png16  # noqa: E402
 
 SPLIT_PATH = Path(__file__).resolve().parent / "split.json"
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -105,6 +110,7 @@ def main() -> None:
     parser.add_argument("--lam", type=float, default=1.0, help="weight of the detector term")
     parser.add_argument("--mu", type=float, default=5.0, help="weight of the squeeze-disagreement term")
     parser.add_argument("--threshold", type=float, default=None, help="detector score threshold (default: 1 %% FPR on clean val)")
+    parser.add_argument("--out", type=Path, default=None, help="write the delivered images and labels.csv here")
     args = parser.parse_args()
     torch.set_num_threads(2)
     started = time.time()
@@ -121,12 +127,22 @@ def main() -> None:
     images, _ = load_mias()
     chosen = select(json.loads(SPLIT_PATH.read_text())["test"], images, args.limit)
     per_eps = {e: [] for e in EPS}
+    rows = []
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
     for k, ref in enumerate(chosen):
         t0 = time.time()
-        attacker = ImageAttacker(classifier, load_display(ref, images), seed=5000 + int(ref[3:]))
+        display = load_display(ref, images)
+        attacker = ImageAttacker(classifier, display, seed=5000 + int(ref[3:]))
         adv = attack(attacker, detector, det_logit_t, [e / 255 for e in EPS], args.steps, args.lam, args.mu)
+        label = images[ref]["label"]
+        if args.out:
+            to_png16(display, args.out / f"{ref}.png", clean=True)
+            rows.append([f"{ref}.png", label, 0, f"{ref}.png", "clean", "", "", ""])
         for e, x in zip(EPS, adv):
             delivered = (np.round(x.numpy().astype(np.float64) * 65535) / 65535).astype(np.float32)
+            if args.out:
+                to_png16(delivered, args.out / f"{ref}_adaptive_{e:g}.png", clean=False)
             t = torch.from_numpy(exact_tensor(delivered, classifier.size)["tensor"])[None, None]
             score, squeeze = squeeze_value(classifier, t)
             with torch.no_grad():
@@ -135,6 +151,8 @@ def main() -> None:
             per_eps[e].append({"refnum": ref, "direction": attacker.direction, "score": score, "flipped": bool(flipped),
                                "detector_score": det, "evades_detector": det < threshold, "squeeze": squeeze,
                                "success": bool(flipped and det < threshold)})
+            if args.out:
+                rows.append([f"{ref}_adaptive_{e:g}.png", label, 1, f"{ref}.png", "adaptive", f"{e:g}", attacker.direction, int(flipped)])
         print(f"[{k + 1}/{len(chosen)}] {ref} {attacker.direction} "
               + " ".join(f"{e:g}:{'S' if r[-1]['success'] else ('f' if r[-1]['flipped'] else '-')}"
                          for e, r in per_eps.items()) + f" {time.time() - t0:.0f}s", flush=True)
@@ -160,6 +178,11 @@ def main() -> None:
         "by_eps": summary, "per_image": {str(e): per_eps[e] for e in EPS},
         "seconds": round(time.time() - started, 1),
     }
+    if args.out:
+        with open(args.out / "labels.csv", "w", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(COLUMNS)
+            writer.writerows(rows)
     RESULTS_DIR.mkdir(exist_ok=True)
     (RESULTS_DIR / "detector_adaptive.json").write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps({k: report[k] for k in ("detector_threshold", "eps50_255", "by_eps", "seconds")}, indent=2))

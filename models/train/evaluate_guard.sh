@@ -42,8 +42,11 @@ node bin/cadguard-eval.mjs --images "$OUT/test-8bit" --labels "$OUT/test-8bit/la
 node bin/cadguard-eval.mjs --images "$OUT/sources" --labels "$OUT/sources/labels.csv" --out "$OUT/sources-results.json" --backend wasm
 
 echo "== 5/5 adaptive attack, figures and card"
-$PY models/train/adaptive_attack.py --limit "${ADAPTIVE_LIMIT:-10}" --steps 10
+rm -rf "$OUT/adaptive"
+$PY models/train/adaptive_attack.py --limit "${ADAPTIVE_LIMIT:-10}" --steps 10 --out "$OUT/adaptive"
+node bin/cadguard-eval.mjs --images "$OUT/adaptive" --labels "$OUT/adaptive/labels.csv" --out "$OUT/adaptive-results.json" --backend wasm
 node models/train/guard_report.mjs --test-results "$OUT/test-results.json" --test-labels "$OUT/test/labels.csv" \
   --sources-results "$OUT/sources-results.json" --sources-labels "$OUT/sources/labels.csv" \
   --requantised-results "$OUT/test-8bit-results.json" --requantised-labels "$OUT/test-8bit/labels.csv" \
+  --adaptive-results "$OUT/adaptive-results.json" --adaptive-labels "$OUT/adaptive/labels.csv" \
   --command "${LIMIT:+LIMIT=$LIMIT }${SOURCES_LIMIT:+SOURCES_LIMIT=$SOURCES_LIMIT }${SQUARE_QUERIES:+SQUARE_QUERIES=$SQUARE_QUERIES }bash models/train/evaluate_guard.sh"

@@ -20,6 +20,8 @@ const { values: args } = parseArgs({
     manifest: { type: 'string', default: 'models/manifest.json' },
     torch: { type: 'string', default: 'models/train/results/detector_torch_metrics.json' },
     adaptive: { type: 'string', default: 'models/train/results/detector_adaptive.json' },
+    'adaptive-results': { type: 'string' },
+    'adaptive-labels': { type: 'string' },
     'out-json': { type: 'string', default: 'models/train/results/guard_sdk_eval.json' },
     'out-card': { type: 'string', default: 'models/DETECTOR_CARD.md' },
     command: { type: 'string', default: 'bash models/train/evaluate_guard.sh' },
@@ -82,6 +84,20 @@ function attackedSet(resultsPath, labelsPath) {
   return { test, clean: { n: clean.length, falsePositives: cleanFp, fpr: clean.length ? cleanFp / clean.length : null, ci95: clopperPearson(cleanFp, clean.length) }, overall, families };
 }
 
+/** The adaptive attack's delivered images through the whole SDK guard, per eps (flip measured by the SDK itself). */
+function adaptiveThroughGuard(resultsPath, labelsPath) {
+  const { clean, overall } = attackedSet(resultsPath, labelsPath);
+  const labels = readLabels(labelsPath);
+  const rows = readJson(resultsPath).rows.map((row) => ({ ...row, ...labels.get(row.file), tampered: row.tampered }));
+  const byFile = new Map(rows.map((r) => [r.file, r]));
+  const eps = [...new Set(rows.filter((r) => r.tampered).map((r) => Number(r.eps)))].sort((a, b) => a - b);
+  return {
+    clean,
+    overall,
+    byEps: eps.map((e) => ({ eps: e, ...groupStats(rows.filter((r) => r.tampered && Number(r.eps) === e), rows.filter((r) => !r.tampered), byFile) })),
+  };
+}
+
 function main() {
   const { test, clean, overall, families } = attackedSet(args['test-results'], args['test-labels']);
   const requantised = args['requantised-results'] && existsSync(args['requantised-results']) ? attackedSet(args['requantised-results'], args['requantised-labels']) : null;
@@ -109,6 +125,7 @@ function main() {
   const manifest = readJson(args.manifest);
   const torch = existsSync(args.torch) ? readJson(args.torch) : null;
   const adaptive = existsSync(args.adaptive) ? readJson(args.adaptive) : null;
+  const adaptiveGuard = args['adaptive-results'] && existsSync(args['adaptive-results']) ? adaptiveThroughGuard(args['adaptive-results'], args['adaptive-labels']) : null;
   const result = {
     command: args.command,
     sdk: { backend: test.summary.backend, browser: test.meta.browser?.version, models: test.meta.guard?.models },
@@ -118,6 +135,7 @@ function main() {
     families,
     requantised: requantised && { clean: requantised.clean, overall: requantised.overall, families: requantised.families },
     sources,
+    adaptiveGuard,
     summary: test.summary,
   };
   writeFileSync(args['out-json'], `${JSON.stringify(result, null, 2)}\n`);
@@ -150,7 +168,8 @@ function card(result, torch, adaptive) {
     '- **Learned residual detector** (`cadguard-detector`, when present in the manifest): a small fully convolutional',
     '  network behind a fixed high-pass filter bank, on the classifier\'s tensor; score and tamper heatmap.',
     '- **Provenance**: `check(image, {expectedPixelSha256})`; a mismatch is `tampered` whatever the rest says.',
-    '- **Fusion**: each signal standardised on clean calibration images; the fused score is the largest. Thresholds:',
+    '- **Fusion**: each signal standardised by its own clean upper tail (z = -log10 of the estimated share of clean',
+    '  calibration images at or above the value; docs/calibrate.md); the fused score is the largest. Thresholds:',
     '  `suspicious` for a 1 % and `tampered` for a 0.1 % false-positive rate on the calibration images',
     '  (cadguard-calibrate; see docs/calibrate.md). Decision: `withhold` when tampered, `review` when suspicious,',
     '  `show` otherwise (configurable; never `show` for tampered).',
@@ -217,6 +236,17 @@ function card(result, torch, adaptive) {
       (adaptive.by_eps ?? []).map((e) => [`${e.eps_255}/255`, String(e.n), pct(e.flip_rate), pct(e.detector_evasion_rate), pct(e.success_rate), num(e.squeeze_median)]),
     );
     lines.push(`Smallest eps with >= 50 % success: ${adaptive.eps50_255 === null ? 'none tested' : `${adaptive.eps50_255}/255`}. Not targeted: ${adaptive.not_targeted}.`, '');
+    if (result.adaptiveGuard) {
+      lines.push(
+        'The same delivered images through the whole SDK guard (cadguard-eval, every signal, calibrated thresholds; the CAD',
+        'flip is the SDK\'s own decision against the clean original\'s):',
+        '',
+      );
+      table(
+        ['eps', 'n', 'flips CAD', 'flagged by the guard', 'flipped AND passed (undetected flip)'],
+        result.adaptiveGuard.byEps.map((e) => [`${e.eps}/255`, String(e.n), pct(e.unguardedFlipRate), pct(e.tprSuspicious), pct(e.undetectedFlipRate)]),
+      );
+    }
   } else {
     lines.push('Not run in this build (models/train/adaptive_attack.py).', '');
   }
@@ -224,9 +254,9 @@ function card(result, torch, adaptive) {
     '## What the guard does not stop',
     '',
     '- An attacker who knows the guard can optimise against its differentiable parts: the adaptive attack above evades',
-    '  the learned detector almost always; it was not run through the full SDK guard (squeezing, noise consistency).',
+    '  the learned detector almost always; what the whole guard makes of the same images is in the table after it.',
     '- Content manipulation that keeps the local noise statistics (lesion transplant with noise matching, removal by',
-    '  inpainting) is detected near chance, and so is most of the query-only Square attack: see the family table.',
+    '  inpainting) is detected near chance, and much of the query-only Square attack passes: see the family table.',
     '- The classifier it protects is weak (MODEL_CARD.md), so flip rates describe this classifier, not a clinical one.',
     '- Provenance only helps where the viewer has the archive\'s pixel hash.',
     '- All figures come from one small data set of digitised film (mini-MIAS) and from simulated other sources; clean',

@@ -3,6 +3,7 @@ import type { ModelEntry } from '../engine/manifest.js';
 import type { Heatmap } from '../protocol.js';
 import { preprocessMammogram } from './preprocess.js';
 import { resizeArea } from './resize.js';
+import type { DisplayImage } from './voi.js';
 
 /** A model tensor and where it lies on the displayed image. */
 export interface ModelInput {
@@ -15,18 +16,18 @@ export interface ModelInput {
  * crop and orientation (mirrored in models/train/preprocess.py); `'resize-v1'` is a plain whole-image resize with
  * fixed normalisation, for vendors' models.
  */
-export function toModelInput(input: ModelEntry['input'], display: Float32Array, width: number, height: number): ModelInput {
+export function toModelInput(input: ModelEntry['input'], display: DisplayImage): ModelInput {
   const [, , modelHeight, modelWidth] = input.shape;
   if (input.preprocess === 'mammo-crop-v1') {
     if (modelHeight !== modelWidth) throw new GuardError('model-load', `preprocess 'mammo-crop-v1' needs a square input, got ${modelHeight} x ${modelWidth}`);
-    const result = preprocessMammogram(display, width, height, modelWidth);
+    const result = preprocessMammogram(display, modelWidth);
     return { tensor: result.tensor, region: { ...result.crop, flipped: result.flipped } };
   }
   if (input.preprocess === 'resize-v1') {
     const { mean, std } = input.normalisation ?? { mean: 0, std: 1 };
-    const tensor = resizeArea(display, width, height, modelWidth, modelHeight);
+    const tensor = resizeArea(display, modelWidth, modelHeight);
     for (let i = 0; i < tensor.length; i++) tensor[i] = (tensor[i] - mean) / std;
-    return { tensor, region: { x: 0, y: 0, width, height, flipped: false } };
+    return { tensor, region: { x: 0, y: 0, width: display.width, height: display.height, flipped: false } };
   }
   throw new GuardError('model-load', `unknown preprocess ${JSON.stringify(input.preprocess)}; this SDK knows 'mammo-crop-v1' and 'resize-v1'`);
 }

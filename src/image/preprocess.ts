@@ -7,6 +7,7 @@
  * values built by the same IEEE operations in the same order as the Python twin, so the two
  * agree exactly on them; only resize and normalisation sums may differ in their last bits.
  */
+import type { DisplayImage } from './voi.js';
 
 /** Result of {@link preprocessMammogram}. */
 export interface PreprocessResult {
@@ -36,23 +37,18 @@ const OPEN_RADIUS = 2;
  * image read as 0, so the box may extend past the edges); exact area-average resize to
  * `size` x `size`; zero mean / unit variance over breast pixels, 0 outside the breast.
  *
- * @param display - MONOCHROME2 display values in [0,1] (after VOI), row-major, `width * height`.
- *   Values outside [0,1] are clamped; NaN reads as 0.
- * @param width - Image width in pixels (>= 1; the method is meant for >= 16).
- * @param height - Image height in pixels.
+ * @param display - MONOCHROME2 display values in [0,1] (after VOI), row-major, `width * height` (>= 1 x 1; the
+ *   method is meant for >= 16 x 16): materialised, or stored values read through their display table, with the same
+ *   result to the last bit. Values outside [0,1] are clamped; NaN reads as 0.
  * @param size - Model input side S (the manifest's `input.shape[2]`).
  * @returns The model tensor, its breast mask, the flip flag and the crop box.
  */
-export function preprocessMammogram(
-  display: Float32Array,
-  width: number,
-  height: number,
-  size: number,
-): PreprocessResult {
+export function preprocessMammogram(display: DisplayImage, size: number): PreprocessResult {
+  const { width, height } = display;
   const block = Math.max(1, Math.ceil(Math.max(width, height) / LOWRES_TARGET));
   const lowW = Math.ceil(width / block);
   const lowH = Math.ceil(height / block);
-  const low = blockMeans(display, width, height, block, lowW, lowH);
+  const low = blockMeans(display, block, lowW, lowH);
 
   let maskLow: Uint8Array | null = null;
   const threshold = halfOtsuThreshold(low);
@@ -101,7 +97,7 @@ export function preprocessMammogram(
   let x0 = flipped ? px1 - side : px0;
   if (side <= width) x0 = Math.min(Math.max(x0, 0), width - side);
 
-  const resized = areaResize(display, width, height, x0, y0, side, size);
+  const resized = areaResize(display, x0, y0, side, size);
   const cellY = cellCentres(y0, side, size, height, block);
   const cellX = cellCentres(x0, side, size, width, block);
   const mask = new Uint8Array(size * size);
@@ -129,23 +125,36 @@ function clampUnit(value: number): number {
   return value > 0 ? (value < 1 ? value : 1) : 0;
 }
 
-function blockMeans(
-  display: Float32Array,
-  width: number,
-  height: number,
-  block: number,
-  lowW: number,
-  lowH: number,
-): Float64Array {
+/** Quantised level of a display value, as the Python twin computes it. */
+function level(value: number): number {
+  return Math.floor(clampUnit(value) * QUANT_LEVELS + 0.5);
+}
+
+function blockMeans(display: DisplayImage, block: number, lowW: number, lowH: number): Float64Array {
+  const { width, height } = display;
+  // Per stored value once, not per pixel: a 13-megapixel image then costs one table read a pixel.
+  let levels: Uint16Array | null = null;
+  if (display.table) {
+    levels = new Uint16Array(display.table.length);
+    for (let i = 0; i < levels.length; i++) levels[i] = level(display.table[i]);
+  }
   // Sums of integer levels are exact in float64, so they match numpy's int64 sums in any order.
   const sums = new Float64Array(lowW * lowH);
-  const blockOfColumn = new Int32Array(width);
-  for (let x = 0; x < width; x++) blockOfColumn[x] = Math.floor(x / block);
   for (let y = 0; y < height; y++) {
     const rowBase = Math.floor(y / block) * lowW;
-    const pixelBase = y * width;
-    for (let x = 0; x < width; x++) {
-      sums[rowBase + blockOfColumn[x]] += Math.floor(clampUnit(display[pixelBase + x]) * QUANT_LEVELS + 0.5);
+    const rowStart = y * width;
+    for (let bx = 0; bx < lowW; bx++) {
+      const start = rowStart + bx * block;
+      const end = rowStart + Math.min(width, (bx + 1) * block);
+      let sum = 0;
+      if (levels) {
+        const values = display.values as Uint8Array | Uint16Array;
+        for (let p = start; p < end; p++) sum += levels[values[p]];
+      } else {
+        const values = display.values;
+        for (let p = start; p < end; p++) sum += level(values[p]);
+      }
+      sums[rowBase + bx] += sum;
     }
   }
   for (let by = 0; by < lowH; by++) {
@@ -312,17 +321,16 @@ function areaWeights(origin: number, side: number, size: number, limit: number):
   return { first, count, offset, weights };
 }
 
-function areaResize(
-  display: Float32Array,
-  width: number,
-  height: number,
-  x0: number,
-  y0: number,
-  side: number,
-  size: number,
-): Float64Array {
-  const wx = areaWeights(x0, side, size, width);
+function areaResize(display: DisplayImage, x0: number, y0: number, side: number, size: number): Float64Array {
+  const { width, height } = display;
+  const { first, count, offset, weights } = areaWeights(x0, side, size, width);
   const wy = areaWeights(y0, side, size, height);
+  // Clamped float32 values stay exact in float32; the smaller table stays in cache better.
+  let clamped: Float32Array | null = null;
+  if (display.table) {
+    clamped = new Float32Array(display.table.length);
+    for (let i = 0; i < clamped.length; i++) clamped[i] = clampUnit(display.table[i]);
+  }
   const out = new Float64Array(size * size);
   const row = new Float64Array(size);
   // Stream source rows once: each row is resized horizontally, then added to the outputs it feeds.
@@ -331,12 +339,26 @@ function areaResize(
   const rowEnd = Math.min(height, y0 + side);
   for (let y = rowStart; y < rowEnd; y++) {
     const base = y * width;
-    for (let ox = 0; ox < size; ox++) {
-      let sum = 0;
-      const first = wx.first[ox];
-      const offset = wx.offset[ox];
-      for (let k = 0; k < wx.count[ox]; k++) sum += wx.weights[offset + k] * clampUnit(display[base + first + k]);
-      row[ox] = sum;
+    if (clamped) {
+      const values = display.values as Uint8Array | Uint16Array;
+      for (let ox = 0; ox < size; ox++) {
+        const source = base + first[ox];
+        const weight = offset[ox];
+        const n = count[ox];
+        let sum = 0;
+        for (let k = 0; k < n; k++) sum += weights[weight + k] * clamped[values[source + k]];
+        row[ox] = sum;
+      }
+    } else {
+      const values = display.values;
+      for (let ox = 0; ox < size; ox++) {
+        const source = base + first[ox];
+        const weight = offset[ox];
+        const n = count[ox];
+        let sum = 0;
+        for (let k = 0; k < n; k++) sum += weights[weight + k] * clampUnit(values[source + k]);
+        row[ox] = sum;
+      }
     }
     while (firstOutput < size && (wy.count[firstOutput] === 0 || wy.first[firstOutput] + wy.count[firstOutput] <= y)) {
       firstOutput++;

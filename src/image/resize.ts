@@ -1,8 +1,12 @@
+import type { DisplayImage } from './voi.js';
+
 /**
- * Area-average resize of a single-channel float image to `outWidth x outHeight`: each output pixel is the exact
- * mean of the source area it covers (fractional pixels weighted), which neither aliases nor blurs like bilinear.
+ * Area-average resize of a displayed image to `outWidth x outHeight`: each output pixel is the exact mean of the
+ * source area it covers (fractional pixels weighted), which neither aliases nor blurs like bilinear. Display values
+ * read through a table give the same result to the last bit as materialised ones.
  */
-export function resizeArea(source: Float32Array, width: number, height: number, outWidth: number, outHeight: number): Float32Array {
+export function resizeArea(source: DisplayImage, outWidth: number, outHeight: number): Float32Array {
+  const { width, height, table } = source;
   const columns = areaWeights(width, outWidth);
   const rows = areaWeights(height, outHeight);
   const temp = new Float64Array(height * outWidth);
@@ -10,8 +14,15 @@ export function resizeArea(source: Float32Array, width: number, height: number, 
     const rowOffset = y * width;
     for (let ox = 0; ox < outWidth; ox++) {
       const { start, weights } = columns[ox];
+      const first = rowOffset + start;
       let sum = 0;
-      for (let k = 0; k < weights.length; k++) sum += weights[k] * source[rowOffset + start + k];
+      if (table) {
+        const values = source.values as Uint8Array | Uint16Array;
+        for (let k = 0; k < weights.length; k++) sum += weights[k] * table[values[first + k]];
+      } else {
+        const values = source.values;
+        for (let k = 0; k < weights.length; k++) sum += weights[k] * values[first + k];
+      }
       temp[y * outWidth + ox] = sum;
     }
   }

@@ -60,21 +60,53 @@ export function displayFunction(image: DisplayInputs): (value: number) => number
 }
 
 /**
- * Stored pixels to display values in [0, 1] (Float32Array, row-major): the image the radiologist sees.
- * Integer types go through a lookup table, which keeps a 13-megapixel image to one pass of table reads.
+ * An image's display values as the model preprocessing reads them. An integer image keeps its stored values, as
+ * indices (Int16 values viewed as their Uint16 bit patterns) into a table of display values (float32, the values
+ * {@link toDisplay} gives), so the preprocessing reads 1 or 2 bytes a pixel and never writes a float32 copy of a
+ * 13-megapixel image. A float image carries its display values and no table.
  */
-export function toDisplay(image: StoredImage): Float32Array {
-  const { pixels } = image;
-  const display = new Float32Array(pixels.length);
+export type DisplayImage =
+  | { width: number; height: number; values: Uint8Array | Uint16Array; table: Float32Array }
+  | { width: number; height: number; values: Float32Array; table: null };
+
+/** The display transform of a stored image, as a table for integer pixels ({@link DisplayImage}). */
+export function displayImage(image: StoredImage): DisplayImage {
+  const { pixels, width, height } = image;
+  if (!(pixels instanceof Float32Array)) return { width, height, ...integerTable(image, pixels) };
   const fn = displayFunction(image);
-  if (pixels instanceof Float32Array) {
-    for (let i = 0; i < pixels.length; i++) display[i] = fn(pixels[i]);
-    return display;
+  const values = new Float32Array(pixels.length);
+  for (let i = 0; i < pixels.length; i++) values[i] = fn(pixels[i]);
+  return { width, height, values, table: null };
+}
+
+/**
+ * Display values in [0, 1] (Float32Array, row-major) of a {@link DisplayImage}: its values, or its stored values
+ * through its table (one pass of table reads).
+ */
+export function displayValues(display: DisplayImage): Float32Array {
+  if (display.table === null) return display.values;
+  const { values, table } = display;
+  const result = new Float32Array(values.length);
+  for (let i = 0; i < values.length; i++) result[i] = table[values[i]];
+  return result;
+}
+
+/** Stored pixels to display values in [0, 1] (Float32Array, row-major): the image the radiologist sees. */
+export function toDisplay(image: StoredImage): Float32Array {
+  return displayValues(displayImage(image));
+}
+
+function integerTable(image: StoredImage, pixels: Uint8Array | Uint16Array | Int16Array): { values: Uint8Array | Uint16Array; table: Float32Array } {
+  const fn = displayFunction(image);
+  if (pixels instanceof Uint8Array) {
+    const table = new Float32Array(256);
+    for (let i = 0; i < 256; i++) table[i] = fn(i);
+    return { values: pixels, table };
   }
-  const offset = pixels instanceof Int16Array ? 32768 : 0;
-  const size = pixels instanceof Uint8Array ? 256 : 65536;
-  const lut = new Float32Array(size);
-  for (let i = 0; i < size; i++) lut[i] = fn(i - offset);
-  for (let i = 0; i < pixels.length; i++) display[i] = lut[pixels[i] + offset];
-  return display;
+  const signed = pixels instanceof Int16Array;
+  const table = new Float32Array(65536);
+  for (let i = 0; i < 65536; i++) table[i] = fn(signed && i >= 32768 ? i - 65536 : i);
+  // Int16 values index the table through their two's-complement bit patterns: no offset to add per pixel.
+  const values = signed ? new Uint16Array(pixels.buffer, pixels.byteOffset, pixels.length) : pixels;
+  return { values, table };
 }

@@ -5,8 +5,8 @@ import { provenanceSignal } from '../detect/provenance.js';
 import type { Engine, RunModel } from '../engine/engine.js';
 import type { Manifest, ModelEntry } from '../engine/manifest.js';
 import { sha256Hex } from '../engine/sha256.js';
-import { toDisplay } from '../image/voi.js';
 import { toModelInput } from '../image/model-input.js';
+import { displayImage, displayValues } from '../image/voi.js';
 import { decodeImage, type WireImage } from '../input/decode.js';
 import { decide } from '../policy.js';
 import type { AuditRecord, Heatmap, IntegritySignal, PolicyOptions, Report } from '../protocol.js';
@@ -29,13 +29,14 @@ export async function checkImage(context: CheckContext, image: WireImage, expect
   const start = performance.now();
   const acceptsForProcessing = context.manifest.models.some((m) => m.role === 'classifier' && m.input.acceptsForProcessing === true);
   const stored = await decodeImage(image, { assetBase: context.assetBase, voiIndex, acceptsForProcessing });
+  // Hashed before the display transform, not alongside it: Chromium's WebCrypto digests on the calling thread.
   const pixelSha256 = await sha256Hex(stored.pixels);
   const provenance = provenanceSignal(pixelSha256, expectedPixelSha256);
   const decoded = performance.now();
 
   const classifier = context.manifest.models.find((m) => m.role === 'classifier')!;
-  const display = toDisplay(stored);
-  const input = toModelInput(classifier.input, display, stored.width, stored.height);
+  const display = displayImage(stored);
+  const input = toModelInput(classifier.input, display);
   const preprocessed = performance.now();
 
   const detector = context.manifest.models.find((m) => m.role === 'detector');
@@ -44,7 +45,7 @@ export async function checkImage(context: CheckContext, image: WireImage, expect
     detector?.input.preprocess === classifier.input.preprocess &&
     detector.input.shape.join() === classifier.input.shape.join() &&
     JSON.stringify(detector.input.normalisation ?? null) === JSON.stringify(classifier.input.normalisation ?? null);
-  const detectorInput = detector && integrityOn ? (sameInput ? input : toModelInput(detector.input, display, stored.width, stored.height)) : null;
+  const detectorInput = detector && integrityOn ? (sameInput ? input : toModelInput(detector.input, display)) : null;
   const [, , modelHeight, modelWidth] = classifier.input.shape;
 
   const { result, backend, fallback } = await context.engine.runCheck(async (run) => {
@@ -57,7 +58,8 @@ export async function checkImage(context: CheckContext, image: WireImage, expect
     return { outputs, squeezedScores, detectorOutputs, classifyMs: t1 - t0, modelDetectMs: performance.now() - t1 };
   });
   const noiseStart = performance.now();
-  const noise = integrityOn ? noiseConsistency(display, stored.width, stored.height) : null;
+  // Only noise consistency needs every display value as float32: integer images materialise them here, not before.
+  const noise = integrityOn ? noiseConsistency(displayValues(display), stored.width, stored.height) : null;
   const detectMs = result.modelDetectMs + (noise ? performance.now() - noiseStart : 0);
 
   const threshold = classifier.thresholds.positive;
