@@ -134,6 +134,8 @@ try {
     entry.ratios = {
       sdkOverhead: median(rows.map((r) => r.off / r.raw)),
       guardCost: median(rows.map((r) => r.full / r.off)),
+      // Issue 4: each integrity signal should cost at most half the classifier's own run.
+      signalCost: Object.fromEntries(Object.keys(rows[0].signalMs ?? {}).map((id) => [id, median(rows.map((r) => r.signalMs[id] / r.fullTimings.classify))])),
     };
 
     log(`${backend}: cold start (${plan.coldReps} x first, raw, cached)`);
@@ -234,7 +236,10 @@ function explainMisses(results) {
     const p = entry.profile ?? {};
     const m = (s) => (s ? `${Math.round(s.median)} ms` : 'n/a');
     if (met.sdkOverhead === false) notes.push(`${backend} 1 (issue 7): classifier-only check adds hashing, VOI and crop/resize of the model-size image (preprocess ${m(p.classifierOnlyStages?.preprocess)}) and output range checks to the run; on a loaded host the pairs spread widely, re-measure on a quiet machine`);
-    if (met.guardCost === false) notes.push(`${backend} 2 (issue 7): structural: feature squeezing runs the classifier on 2 more inputs (detect ${m(p.fullStages?.detect)} = 2 classifier runs + noise consistency), so the guard costs at least 3 classifier runs; 1.5x needs a cheaper signal set (models/ owners)`);
+    if (met.guardCost === false) {
+      const costs = Object.entries(entry.ratios.signalCost ?? {}).map(([id, r]) => `${id} ${r.toFixed(2)}x`).join(', ');
+      notes.push(`${backend} 2 (issue 7): structural: feature squeezing runs the classifier on 2 more inputs (detect ${m(p.fullStages?.detect)}; per signal vs the classifier run: ${costs}), so the guard costs at least 3 classifier runs; on a CPU a batch of 2 costs 2 runs. 1.5x needs a cheaper signal set (issue 4)`);
+    }
     if (met.coldStart === false) notes.push(`${backend} 3a (issue 7): createGuard() also runs every model's validation input before it is ready (sessions + validation ${m(p.firstStartStages?.sessionsAndValidation)} vs raw session ${m(p.rawStartStages?.session)} + its own first run ${m(p.rawStartStages?.firstRunAfterStart)}); the raw side pays that warm-up on its first image instead`);
     if (met.cachedStart === false) notes.push(`${backend} 3b (issue 7): the cache removes the fetches (runtime ${m(p.firstStartStages?.runtimeFetch)} -> ${m(p.cachedStartStages?.runtimeFetch)}) but not the WASM compile (${Math.round(p.runtimeCompileOnlyMs ?? 0)} ms alone) nor session creation and validation; onnxruntime-web takes the runtime only as bytes (wasmBinary), so a compiled WebAssembly.Module cannot be cached and handed over`);
     if (met.pixelsVsCopy === false) notes.push(`${backend} 4 (issue 7): the path hashes the stored pixels (SHA-256 alone ${m(p.pixelStages?.sha256AloneMs)}, already ~3x a copy; Chromium's WebCrypto digests on the calling thread, so nothing overlaps it) and reads the 13.6 M stored values twice through the display table (block means, area resize: ${m(p.pixelStages?.windowCropResizeMs)}); without the hash the ratio is ${entry.ratios.pixelsVsCopyWithoutHash}. 3x needs the hash off the worker's thread (a hashing worker costs a copy and won ~13 ms of ~90 in a trial) and faster kernels (WASM SIMD)`);
@@ -261,6 +266,7 @@ function table(results) {
   row('1. SDK overhead', rat('sdkOverhead', goals.sdkOverhead));
   row('check(), full guard', fig('checkFullMs'));
   row('2. cost of the guard', rat('guardCost', goals.guardCost));
+  row('each signal vs the classifier run (issue 4: <= 0.5)', (b) => Object.entries(results[b].ratios?.signalCost ?? {}).map(([id, r]) => `${id} ${r.toFixed(2)}`).join(', ') || 'n/a');
   row('createGuard(), empty cache', fig('firstStartMs'));
   row('raw session, fresh worker', fig('rawStartMs'));
   row('createGuard(), cached', fig('cachedStartMs'));

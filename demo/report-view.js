@@ -47,6 +47,10 @@ export function renderReport(report, info, { stable = false } = {}) {
   $('signals').replaceChildren(...report.integrity.signals.map(signalItem));
   $('timings').tBodies[0].replaceChildren(
     ...Object.entries(report.timings).map(([stage, ms]) => element('tr', {}, [element('th', { scope: 'row', textContent: stage }), element('td', { textContent: stable ? '–' : ms.toFixed(1) })])),
+    // What each integrity signal cost, under detect.
+    ...report.integrity.signals
+      .filter((signal) => signal.ms !== undefined)
+      .map((signal) => element('tr', {}, [element('th', { scope: 'row', textContent: `detect · ${signal.id}` }), element('td', { textContent: stable ? '–' : signal.ms.toFixed(1) })])),
   );
   $('audit').textContent = JSON.stringify(stable ? { ...report.audit, time: '(hidden in stable mode)' } : report.audit, null, 2);
 }

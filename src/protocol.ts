@@ -201,6 +201,11 @@ export interface IntegritySignal {
   /** Whether this signal alone exceeded its threshold. */
   flagged: boolean;
   detail: string;
+  /**
+   * Milliseconds this signal cost in the worker (`squeeze`: squeezing and the squeezed classifier runs; `residual`:
+   * the detector run; `noise`: the statistic and the display values it reads), to set against `timings.classify`.
+   */
+  ms?: number;
 }
 
 /** Model identity as recorded in reports and audits. */
@@ -214,7 +219,8 @@ export interface ModelIdentity {
 export interface Report {
   cad: { score: number; positive: boolean; threshold: number; heatmap?: Heatmap };
   /**
-   * `score` is the fused integrity score in clean-image scales (largest standardised signal; +Infinity when the
+   * `score` is the fused integrity score: the largest standardised signal, z = -log10 of the estimated share of clean
+   * calibration images that reach it (2: about 1 %; 3: about 0.1 %; +Infinity when the
    * manifest has no calibration). `heatmap` localises a suspected change over the whole image.
    */
   integrity: { verdict: Verdict; score: number; signals: IntegritySignal[]; heatmap?: Heatmap };

@@ -125,6 +125,7 @@ window.cadguardBench = {
             const { ms, result } = await sdk(side === 'full');
             row[side] = ms;
             row[`${side}Timings`] = result.timings;
+            if (side === 'full') row.signalMs = Object.fromEntries(result.integrity.signals.filter((s) => s.ms !== undefined).map((s) => [s.id, s.ms]));
             row.backend = result.backend;
           }
         }

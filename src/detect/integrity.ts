@@ -10,8 +10,9 @@ export interface Integrity {
 }
 
 /**
- * Fuses the signals into a verdict. Each calibrated signal is standardised against clean images; the fused score is
- * the largest standardised signal, so one signal well outside its clean range is enough. Provenance overrides
+ * Fuses the signals into a verdict. Each calibrated signal is standardised against clean images (cadguard-calibrate
+ * makes z the -log10 of the estimated share of clean images at or above the value); the fused score is the largest
+ * standardised signal, so one signal well outside its clean range is enough. Provenance overrides
  * everything. The guard fails closed: without a calibration, or when a calibrated signal could not be computed,
  * the verdict is at least `'suspicious'`.
  */
@@ -36,7 +37,7 @@ export function fuseIntegrity(raw: IntegritySignal[], calibration: IntegrityCali
     }
     const z = (signal.value - scale.center) / scale.scale;
     score = Math.max(score, z);
-    return { ...signal, flagged: signal.flagged || z >= suspicious, detail: `${signal.detail}; ${z.toFixed(2)} clean-image scales from typical` };
+    return { ...signal, flagged: signal.flagged || z >= suspicious, detail: `${signal.detail}; z = ${z.toFixed(2)}: ${cleanShare(z)} of clean calibration images reach this` };
   });
   for (const id of Object.keys(calibration.signals)) {
     if (!raw.some((s) => s.id === id)) {
@@ -47,4 +48,13 @@ export function fuseIntegrity(raw: IntegritySignal[], calibration: IntegrityCali
   const verdict: Verdict =
     provenanceTampered || score >= tampered ? 'tampered' : incomplete || score >= suspicious ? 'suspicious' : 'pass';
   return { verdict, score, signals, thresholds: { suspicious, tampered } };
+}
+
+/** 10^-z as a readable share ("about 1 in 300"), for the signal's detail text. */
+function cleanShare(z: number): string {
+  if (z <= 0) return 'most';
+  const inverse = 10 ** z;
+  if (inverse < 2) return `about ${Math.round(100 / inverse)} %`;
+  const rounded = Number(inverse.toPrecision(inverse < 100 ? 1 : 2));
+  return `about 1 in ${rounded.toLocaleString('en-US')}`;
 }

@@ -52,15 +52,20 @@ export async function checkImage(context: CheckContext, image: WireImage, expect
     const t0 = performance.now();
     const outputs = await run(classifier.id, input.tensor);
     const t1 = performance.now();
-    if (!integrityOn) return { outputs, squeezedScores: null, detectorOutputs: null, classifyMs: t1 - t0, modelDetectMs: 0 };
+    if (!integrityOn) return { outputs, squeezedScores: null, detectorOutputs: null, classifyMs: t1 - t0, signalMs: {} };
     const squeezedScores = await runSqueezed(run, classifier, squeezedBatch(input.tensor, modelWidth, modelHeight));
+    const t2 = performance.now();
     const detectorOutputs = detector && detectorInput ? await run(detector.id, detectorInput.tensor) : null;
-    return { outputs, squeezedScores, detectorOutputs, classifyMs: t1 - t0, modelDetectMs: performance.now() - t1 };
+    const signalMs: Record<string, number> = { squeeze: t2 - t1 };
+    if (detectorOutputs) signalMs.residual = performance.now() - t2;
+    return { outputs, squeezedScores, detectorOutputs, classifyMs: t1 - t0, signalMs };
   });
+  const signalMs: Record<string, number> = result.signalMs;
   const noiseStart = performance.now();
   // Only noise consistency needs every display value as float32: integer images materialise them here, not before.
   const noise = integrityOn ? noiseConsistency(displayValues(display), stored.width, stored.height) : null;
-  const detectMs = result.modelDetectMs + (noise ? performance.now() - noiseStart : 0);
+  if (noise) signalMs.noise = performance.now() - noiseStart;
+  const detectMs = Object.values(signalMs).reduce((sum, ms) => sum + ms, 0);
 
   const threshold = classifier.thresholds.positive;
   const score = result.outputs.score[0];
@@ -77,12 +82,13 @@ export async function checkImage(context: CheckContext, image: WireImage, expect
       id: 'squeeze',
       value: squeezeDisagreement(score, result.squeezedScores),
       flagged: false,
+      ms: signalMs.squeeze,
       detail: 'largest change of the CAD score under median smoothing or bit-depth reduction (feature squeezing)',
     });
   }
-  if (noise) signals.push({ id: 'noise', value: noise.value, flagged: false, detail: `local break of the image's own noise-intensity relation over ${noise.tiles} tiles` });
+  if (noise) signals.push({ id: 'noise', value: noise.value, flagged: false, ms: signalMs.noise, detail: `local break of the image's own noise-intensity relation over ${noise.tiles} tiles` });
   if (result.detectorOutputs) {
-    signals.push({ id: 'residual', value: result.detectorOutputs.score[0], flagged: false, detail: 'learned detector on high-pass noise residuals' });
+    signals.push({ id: 'residual', value: result.detectorOutputs.score[0], flagged: false, ms: signalMs.residual, detail: 'learned detector on high-pass noise residuals' });
   }
   if (provenance) signals.push(provenance);
   const integrity = integrityOn ? fuseIntegrity(signals, context.manifest.integrity) : skippedIntegrity(signals, context.manifest.integrity);
