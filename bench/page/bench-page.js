@@ -160,6 +160,12 @@ window.cadguardBench = {
       }
       return false;
     };
+    // Every start begins from the same state: terminated workers (and their runtimes' shared memories) are
+    // collected first, or each repetition starts slower than the last for both sides.
+    const settle = async () => {
+      for (let k = 0; k < 3; k++) globalThis.gc?.();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    };
     for (let i = 0; i < reps; i++) {
       await caches.delete(CACHE);
       const row = {};
@@ -170,14 +176,18 @@ window.cadguardBench = {
         raw.terminate();
         return { ms, stages: { ...result.stages, firstRunAfterStart: firstRun.ms } };
       };
+      await settle();
       if (i % 2) {
         row.raw = await rawStart();
+        await settle();
         row.first = await sdkStart();
       } else {
         row.first = await sdkStart();
+        await settle();
         row.raw = await rawStart();
       }
       row.cacheFilled = await waitForCache();
+      await settle();
       row.second = await sdkStart();
       samples.push(row);
     }

@@ -22,31 +22,39 @@ export function squeezeDisagreement(score: number, squeezedScores: ArrayLike<num
   return worst;
 }
 
-/** 3x3 median with replicated borders (Paeth's 19-exchange median-of-9 network: no sort per pixel). */
+/**
+ * 3x3 median with replicated borders. Each column of three is sorted once and shared by the three windows that
+ * contain it; the median of the window is then med3(largest column minimum, median of column medians, smallest
+ * column maximum), exactly the median of its nine values (Paeth, Graphics Gems 1990) at a fraction of a full sort.
+ */
 export function median3x3(source: Float32Array, width: number, height: number, out: Float32Array): void {
-  const p = new Float64Array(9);
-  const order = (a: number, b: number) => {
-    if (p[a] > p[b]) {
-      const t = p[a];
-      p[a] = p[b];
-      p[b] = t;
-    }
-  };
+  const low = new Float32Array(width);
+  const mid = new Float32Array(width);
+  const high = new Float32Array(width);
   for (let y = 0; y < height; y++) {
     const up = Math.max(0, y - 1) * width;
     const row = y * width;
     const down = Math.min(height - 1, y + 1) * width;
     for (let x = 0; x < width; x++) {
-      const left = Math.max(0, x - 1);
-      const right = Math.min(width - 1, x + 1);
-      p[0] = source[up + left]; p[1] = source[up + x]; p[2] = source[up + right];
-      p[3] = source[row + left]; p[4] = source[row + x]; p[5] = source[row + right];
-      p[6] = source[down + left]; p[7] = source[down + x]; p[8] = source[down + right];
-      order(1, 2); order(4, 5); order(7, 8); order(0, 1); order(3, 4); order(6, 7);
-      order(1, 2); order(4, 5); order(7, 8); order(0, 3); order(5, 8); order(4, 7);
-      order(3, 6); order(1, 4); order(2, 5); order(4, 7); order(4, 2); order(6, 4);
-      order(4, 2);
-      out[row + x] = p[4];
+      const a = source[up + x];
+      const b = source[row + x];
+      const c = source[down + x];
+      const ab = Math.min(a, b);
+      const AB = Math.max(a, b);
+      low[x] = Math.min(ab, c);
+      high[x] = Math.max(AB, c);
+      mid[x] = Math.max(ab, Math.min(AB, c));
+    }
+    for (let x = 0; x < width; x++) {
+      const l = x > 0 ? x - 1 : 0;
+      const r = x < width - 1 ? x + 1 : width - 1;
+      const lows = Math.max(Math.max(low[l], low[x]), low[r]);
+      const highs = Math.min(Math.min(high[l], high[x]), high[r]);
+      const m0 = mid[l];
+      const m1 = mid[x];
+      const m2 = mid[r];
+      const mids = Math.max(Math.min(m0, m1), Math.min(Math.max(m0, m1), m2));
+      out[row + x] = Math.max(Math.min(lows, mids), Math.min(Math.max(lows, mids), highs));
     }
   }
 }
@@ -59,8 +67,9 @@ export function reduceBitDepth(source: Float32Array, out: Float32Array, bits: nu
   let min = Infinity;
   let max = -Infinity;
   for (let i = 0; i < source.length; i++) {
-    min = Math.min(min, source[i]);
-    max = Math.max(max, source[i]);
+    const value = source[i];
+    if (value < min) min = value;
+    if (value > max) max = value;
   }
   const levels = 2 ** bits - 1;
   const step = max > min ? (max - min) / levels : 1;

@@ -156,7 +156,8 @@ export function quantisationStep(display: Float32Array): number {
 }
 
 function median(list: number[]): number {
-  const sorted = [...list].sort((a, b) => a - b);
+  // A typed array sorts numerically in native code: several times faster than Array#sort with a comparator.
+  const sorted = Float64Array.from(list).sort();
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : 0.5 * (sorted[mid - 1] + sorted[mid]);
 }
