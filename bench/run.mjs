@@ -21,7 +21,7 @@ const outFile = resolve(args.out ?? `${root}/bench/${quick ? 'results.quick.json
 // Repetitions: --quick keeps CI to seconds and only proves the harness works.
 const plan = quick
   ? { overheadReps: 2, warmup: 0, coldReps: 1, pixelReps: 1, memoryMarks: [3, 10], threadReps: 1 }
-  : { overheadReps: 15, warmup: 3, coldReps: 5, pixelReps: 7, memoryMarks: [10, 1000], threadReps: 9 };
+  : { overheadReps: 15, warmup: 3, coldReps: 9, pixelReps: 7, memoryMarks: [10, 1000], threadReps: 9 };
 
 // --memory-checks N shortens the memory loop (e.g. on a loaded machine); the results record the count used.
 if (args['memory-checks']) plan.memoryMarks = [plan.memoryMarks[0], Number(args['memory-checks'])];
@@ -241,7 +241,7 @@ function explainMisses(results) {
       notes.push(`${backend} 2 (issue 7): structural: feature squeezing runs the classifier on 2 more inputs (detect ${m(p.fullStages?.detect)}; per signal vs the classifier run: ${costs}), so the guard costs at least 3 classifier runs; on a CPU a batch of 2 costs 2 runs. 1.5x needs a cheaper signal set (issue 4)`);
     }
     if (met.coldStart === false) notes.push(`${backend} 3a (issue 7): createGuard() also runs every model's validation input before it is ready (sessions + validation ${m(p.firstStartStages?.sessionsAndValidation)} vs raw session ${m(p.rawStartStages?.session)} + its own first run ${m(p.rawStartStages?.firstRunAfterStart)}); the raw side pays that warm-up on its first image instead`);
-    if (met.cachedStart === false) notes.push(`${backend} 3b (issue 7): the cache removes the fetches (runtime ${m(p.firstStartStages?.runtimeFetch)} -> ${m(p.cachedStartStages?.runtimeFetch)}) but not the WASM compile (${Math.round(p.runtimeCompileOnlyMs ?? 0)} ms alone) nor session creation and validation; onnxruntime-web takes the runtime only as bytes (wasmBinary), so a compiled WebAssembly.Module cannot be cached and handed over`);
+    if (met.cachedStart === false) notes.push(`${backend} 3b (issue 7): the cache removes the downloads (runtime ${m(p.firstStartStages?.runtimeFetch)} -> ${m(p.cachedStartStages?.runtimeFetch)}, models ${m(p.firstStartStages?.modelFetchAndVerify)} -> ${m(p.cachedStartStages?.modelFetchAndVerify)}), but from localhost they are a small part of a start: runtime instantiation with its thread pool, session creation and validation (${m(p.cachedStartStages?.sessionsAndValidation)}) are paid on every start, cached or not (compiling the runtime bytes alone: ${Math.round(p.runtimeCompileOnlyMs ?? 0)} ms). Over a real network the 27 MB download dominates the first start and the ratio falls accordingly; onnxruntime-web takes the runtime only as bytes, so a compiled module cannot be kept between starts`);
     if (met.pixelsVsCopy === false) notes.push(`${backend} 4 (issue 7): the path hashes the stored pixels (SHA-256 alone ${m(p.pixelStages?.sha256AloneMs)}, already ~3x a copy; Chromium's WebCrypto digests on the calling thread, so nothing overlaps it) and reads the 13.6 M stored values twice through the display table (block means, area resize: ${m(p.pixelStages?.windowCropResizeMs)}); without the hash the ratio is ${entry.ratios.pixelsVsCopyWithoutHash}. 3x needs the hash off the worker's thread (a hashing worker costs a copy and won ~13 ms of ~90 in a trial) and faster kernels (WASM SIMD)`);
   }
   return notes;

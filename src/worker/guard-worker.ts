@@ -179,5 +179,8 @@ export class GuardWorker implements WorkerApi {
     this.disposed = true;
     const ready = await this.ready?.catch(() => null);
     await ready?.engine.dispose();
+    // Freed now, not whenever the GPU process notices the worker is gone: a guard started right after would
+    // otherwise share the (software) GPU with a device nobody uses.
+    ready?.probe.device?.destroy();
   }
 }
