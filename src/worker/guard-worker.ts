@@ -60,11 +60,16 @@ export class GuardWorker implements WorkerApi {
     if (options.lifeLock) await holdLifeLock(options.lifeLock);
     const manifest = await loadManifest(options.manifestUrl);
     stage('manifest');
-    const probe: WebGpuProbe =
+    let probe: WebGpuProbe =
       options.backend === 'wasm'
         ? { device: null, adapter: null, reason: 'requested' }
         : await probeWebGpu(options.faultInjection);
     const plan = planBackends(options.backend, probe, options.allowSoftwareAdapter);
+    if (probe.device && !plan.order.includes('webgpu')) {
+      // A device the plan will never use (a skipped software adapter) is given back at once.
+      probe.device.destroy();
+      probe = { ...probe, device: null };
+    }
     stage('webgpuProbe');
     const cache = await openAssetCache(options.cache);
     // The runtime (27 MB) and the models download side by side; each records its own duration, so these two
