@@ -40,7 +40,8 @@ def export_onnx(model: CadguardClassifier, size: int, path: Path) -> None:
     onnx.checker.check_model(proto, full_check=True)
 
 
-def validation_values(model: CadguardClassifier, size: int) -> dict:
+def validation_values(model: nn.Module, size: int) -> dict:
+    """sincos-v1 values of any model whose forward gives (score, heatmap): the classifier's and the detector's."""
     model.eval()
     with torch.no_grad():
         score, heatmap = model(torch.from_numpy(sincos_input(size)))

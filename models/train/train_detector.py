@@ -35,7 +35,7 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from export import sincos_input  # noqa: E402
+from export import validation_values, write_manifest  # noqa: E402
 from webgpu_safe import pad_first_conv_channels  # noqa: E402
 from attacks.diffprep import exact_tensor  # noqa: E402
 from attacks.gradient import fgsm, mi_fgsm, pgd_l2, pgd_linf, run_step_attacks  # noqa: E402
@@ -303,26 +303,7 @@ def export(model: ResidualDetector, size: int, path: Path) -> dict:
                       dynamic_axes={"image": {0: "batch"}, "score": {0: "batch"}, "heatmap": {0: "batch"}})
     onnx.checker.check_model(onnx.load(str(path)), full_check=True)
     pad_first_conv_channels(str(path))
-    with torch.no_grad():
-        score, heat = model(torch.from_numpy(sincos_input(size)))
-    flat = heat.numpy().astype(np.float64).ravel()
-    indices = [int(k * (flat.size - 1) // 31) for k in range(32)]
-    return {"input": "sincos-v1", "tolerance": 0.001, "expected": {
-        "score": {"samples": [[0, float(score.numpy().ravel()[0])]]},
-        "heatmap": {"mean": float(flat.mean()), "samples": [[i, float(flat[i])] for i in indices]}}}
-
-
-def write_manifest_entry(path: Path, entry: dict) -> None:
-    """Insert or replace only the cadguard-detector entry; re-reads the file right before writing."""
-    manifest = json.loads(path.read_text())
-    models = manifest.setdefault("models", [])
-    for i, existing in enumerate(models):
-        if existing.get("id") == entry["id"]:
-            models[i] = entry
-            break
-    else:
-        models.append(entry)
-    path.write_text(json.dumps(manifest, indent=2) + "\n")
+    return validation_values(model, size)
 
 
 def manifest_entry(onnx_path: Path, size: int, validation: dict, train_info: str) -> dict:
@@ -482,7 +463,7 @@ def main() -> None:
         f"sha256 {classifier.sha256[:12]}: FGSM, PGD L-inf 0.5-8/255, PGD L2, MI-FGSM, lesion transplant); "
         f"held-out families never seen in training: {', '.join(HELD_OUT)}. Not a medical device; it flags "
         "images for review and does not prove integrity.")
-    write_manifest_entry(MODELS_DIR / "manifest.json", manifest_entry(onnx_path, size, validation, train_info))
+    write_manifest(MODELS_DIR / "manifest.json", manifest_entry(onnx_path, size, validation, train_info))
 
     report = {
         "model": f"{MANIFEST_ID} 0.1.0", "parameters": n_params, "input_size": size, "heatmap_size": size // STRIDE,
