@@ -81,15 +81,12 @@ function attackedSet(resultsPath, labelsPath) {
       byDirection: Object.fromEntries(['pos2neg', 'neg2pos'].map((d) => [d, groupStats(list.filter((r) => r.direction === d), clean, byFile)])),
     }));
   const overall = groupStats(attacked, clean, byFile);
-  return { test, clean: { n: clean.length, falsePositives: cleanFp, fpr: clean.length ? cleanFp / clean.length : null, ci95: clopperPearson(cleanFp, clean.length) }, overall, families };
+  return { test, rows, byFile, clean: { n: clean.length, falsePositives: cleanFp, fpr: clean.length ? cleanFp / clean.length : null, ci95: clopperPearson(cleanFp, clean.length) }, overall, families };
 }
 
 /** The adaptive attack's delivered images through the whole SDK guard, per eps (flip measured by the SDK itself). */
 function adaptiveThroughGuard(resultsPath, labelsPath) {
-  const { clean, overall } = attackedSet(resultsPath, labelsPath);
-  const labels = readLabels(labelsPath);
-  const rows = readJson(resultsPath).rows.map((row) => ({ ...row, ...labels.get(row.file), tampered: row.tampered }));
-  const byFile = new Map(rows.map((r) => [r.file, r]));
+  const { rows, byFile, clean, overall } = attackedSet(resultsPath, labelsPath);
   const eps = [...new Set(rows.filter((r) => r.tampered).map((r) => Number(r.eps)))].sort((a, b) => a - b);
   return {
     clean,
