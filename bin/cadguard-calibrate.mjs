@@ -6,9 +6,8 @@
 // Exit codes: 0 written; 1 the run failed (browser, page, guard); 2 bad usage or input, or too few usable images.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { calibrate } from './lib/calibration.mjs';
-import { UsageError, evaluate, packageRoot, prepareInputs, runMain, writeAtomically } from './lib/eval-run.mjs';
+import { UsageError, evaluate, packageRoot, parseToolArgs, prepareInputs, runMain, writeAtomically } from './lib/eval-run.mjs';
 
 const usage = `Usage: cadguard-calibrate --images DIR --out manifest.json [options]
 
@@ -26,32 +25,21 @@ const usage = `Usage: cadguard-calibrate --images DIR --out manifest.json [optio
 See docs/calibrate.md.`;
 
 function parseCommandLine(argv) {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        images: { type: 'string' },
-        labels: { type: 'string' },
-        out: { type: 'string' },
-        manifest: { type: 'string' },
-        'suspicious-fpr': { type: 'string', default: '0.01' },
-        'tampered-fpr': { type: 'string', default: '0.001' },
-        signals: { type: 'string' },
-        report: { type: 'string' },
-        backend: { type: 'string', default: 'wasm' },
-        chrome: { type: 'string' },
-        'allow-software-adapter': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(error.message);
-  }
-  const options = parsed.values;
+  const options = parseToolArgs(
+    argv,
+    {
+      images: { type: 'string' },
+      labels: { type: 'string' },
+      out: { type: 'string' },
+      manifest: { type: 'string' },
+      'suspicious-fpr': { type: 'string', default: '0.01' },
+      'tampered-fpr': { type: 'string', default: '0.001' },
+      signals: { type: 'string' },
+      report: { type: 'string' },
+    },
+    { backend: 'wasm', required: ['images', 'out'] },
+  );
   if (options.help) return options;
-  for (const name of ['images', 'out']) if (!options[name]) throw new UsageError(`--${name} is required`);
   for (const name of ['suspicious-fpr', 'tampered-fpr']) {
     const rate = Number(options[name]);
     if (!(rate > 0 && rate < 0.5)) throw new UsageError(`--${name} must be a rate between 0 and 0.5, got ${options[name]}`);

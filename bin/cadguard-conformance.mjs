@@ -7,10 +7,9 @@
 // Exit codes: 0 every check passed or was skipped; 1 a check failed or the run failed; 2 bad usage or input.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { InfrastructureError, openEvalPage, seen } from './lib/browser-run.mjs';
 import { resolveChromePath } from './lib/chrome.mjs';
-import { UsageError, listen, packageRoot, resolveManifest, runMain, writeAtomically } from './lib/eval-run.mjs';
+import { UsageError, listen, packageRoot, parseToolArgs, resolveManifest, runMain, writeAtomically } from './lib/eval-run.mjs';
 import { createStaticServer } from './lib/static-server.mjs';
 
 const usage = `Usage: cadguard-conformance --out DIR [options]
@@ -23,27 +22,7 @@ const usage = `Usage: cadguard-conformance --out DIR [options]
   -h, --help                this text`;
 
 function parseCommandLine(argv) {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        out: { type: 'string' },
-        manifest: { type: 'string' },
-        backend: { type: 'string', default: 'auto' },
-        chrome: { type: 'string' },
-        'allow-software-adapter': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(error.message);
-  }
-  const options = parsed.values;
-  if (!options.help && !options.out) throw new UsageError('--out is required');
-  if (!['auto', 'webgpu', 'wasm'].includes(options.backend)) throw new UsageError(`--backend "${options.backend}" is not one of auto, webgpu, wasm`);
-  return options;
+  return parseToolArgs(argv, { out: { type: 'string' }, manifest: { type: 'string' } }, { required: ['out'] });
 }
 
 function markdown(run, meta) {

@@ -6,11 +6,8 @@
 // Exit codes: 0 written; 1 the run failed (browser, page, guard start, a fetch); 2 bad usage or input (options,
 // missing files, bad CSV, no build, no Chromium). Nothing is written unless every row ran.
 import { relative, resolve, sep } from 'node:path';
-import { parseArgs } from 'node:util';
-import { UsageError, evaluate, prepareInputs, runMain, writeAtomically } from './lib/eval-run.mjs';
+import { evaluate, parseToolArgs, prepareInputs, runMain, writeAtomically } from './lib/eval-run.mjs';
 import { summarise } from './lib/metrics.mjs';
-
-const backends = ['auto', 'webgpu', 'wasm'];
 
 const usage = `Usage: cadguard-eval --images DIR --labels CSV --out results.json [options]
 
@@ -26,33 +23,7 @@ const usage = `Usage: cadguard-eval --images DIR --labels CSV --out results.json
 See docs/eval.md.`;
 
 function parseCommandLine(argv) {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        images: { type: 'string' },
-        labels: { type: 'string' },
-        out: { type: 'string' },
-        backend: { type: 'string', default: 'auto' },
-        chrome: { type: 'string' },
-        manifest: { type: 'string' },
-        'allow-software-adapter': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(error.message);
-  }
-  const options = parsed.values;
-  if (options.help) return options;
-  for (const name of ['images', 'labels', 'out']) {
-    if (!options[name]) throw new UsageError(`--${name} is required`);
-  }
-  if (!backends.includes(options.backend)) throw new UsageError(`--backend "${options.backend}" is not one of ${backends.join(', ')}`);
-  return options;
+  return parseToolArgs(argv, { images: { type: 'string' }, labels: { type: 'string' }, out: { type: 'string' }, manifest: { type: 'string' } }, { required: ['images', 'labels', 'out'] });
 }
 
 async function main(argv) {

@@ -1,8 +1,9 @@
-// The shared half of cadguard-eval and cadguard-calibrate: check every input before a browser starts, run each row
-// through the built SDK in headless Chromium, write results atomically.
+// The shared half of the CLIs (cadguard-eval, -calibrate, -conformance): parse the command line, check every input
+// before a browser starts, run each row through the built SDK in headless Chromium, write results atomically.
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { InfrastructureError, openEvalPage, seen } from './browser-run.mjs';
 import { resolveChromePath } from './chrome.mjs';
 import { CsvError, parseLabels } from './csv.mjs';
@@ -14,6 +15,37 @@ export const packageRoot = resolve(fileURLToPath(new URL('../..', import.meta.ur
 /** A problem with the command line or its inputs (exit 2). */
 export class UsageError extends Error {
   name = 'UsageError';
+}
+
+const backends = ['auto', 'webgpu', 'wasm'];
+
+/**
+ * Parses a tool's command line: its own `options` plus the browser options every tool shares (--backend,
+ * --chrome, --allow-software-adapter, -h/--help). A parse error, a missing `required` option or an unknown backend
+ * is a UsageError; with --help the values come back unchecked.
+ */
+export function parseToolArgs(argv, options, { backend = 'auto', required = [] } = {}) {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        ...options,
+        backend: { type: 'string', default: backend },
+        chrome: { type: 'string' },
+        'allow-software-adapter': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError(error.message);
+  }
+  if (values.help) return values;
+  for (const name of required) if (!values[name]) throw new UsageError(`--${name} is required`);
+  if (!backends.includes(values.backend)) throw new UsageError(`--backend "${values.backend}" is not one of ${backends.join(', ')}`);
+  return values;
 }
 
 /** Reads and checks every input before a browser starts, so a bad input costs nothing and writes nothing. */
