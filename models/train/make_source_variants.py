@@ -5,7 +5,8 @@ it was not calibrated on (a detector that flags an unfamiliar scanner's clean im
 
 Each clean mini-MIAS image of the split is re-rendered through simulated chains ("archived-16bit" is the image as
 the attacked sets store it: the 8-bit film scan as 16-bit PNG, value * 257): other noise levels (signal-dependent),
-bit depths, tone curves, sharpening (vendor processing), a lower-resolution digitiser, JPEG. Files go to DIR with a
+bit depths, tone curves, sharpening (vendor processing), a lower-resolution digitiser, a line-scanner digitiser
+with column streaks (structured like the Square attack's stripes, but fixed and weak), JPEG. Files go to DIR with a
 labels.csv (file,label,tampered,source,family) that cadguard-eval and cadguard-calibrate read. The images are derived
 from research-only data: write them outside the repository and never ship them.
 """
@@ -24,20 +25,22 @@ from scipy.ndimage import gaussian_filter
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from data import MIAS_DIR, ensure_split, load_labels  # noqa: E402
 
-# name -> (noise sigma at mid grey, bits, gamma, unsharp amount, downsample factor, jpeg quality or None)
+# name -> (noise sigma at mid grey, bits, gamma, unsharp amount, downsample factor, jpeg quality or None,
+#          column streak sigma: a fixed offset per column, display units)
 SOURCES = {
-    "archived-16bit": (0.0, 16, 1.0, 0.0, 1, None),
-    "ffdm-12bit-lownoise": (0.003, 12, 1.0, 0.0, 1, None),
-    "ffdm-14bit-processed": (0.006, 14, 0.75, 0.8, 1, None),
-    "ffdm-16bit-highnoise": (0.012, 16, 1.2, 0.0, 1, None),
-    "digitiser-lowres-10bit": (0.004, 10, 1.0, 0.0, 2, None),
-    "film-8bit-jpeg90": (0.008, 8, 1.1, 0.3, 1, 90),
-    "ffdm-12bit-smooth": (0.002, 12, 0.9, -0.5, 1, None),
+    "archived-16bit": (0.0, 16, 1.0, 0.0, 1, None, 0.0),
+    "ffdm-12bit-lownoise": (0.003, 12, 1.0, 0.0, 1, None, 0.0),
+    "ffdm-14bit-processed": (0.006, 14, 0.75, 0.8, 1, None, 0.0),
+    "ffdm-16bit-highnoise": (0.012, 16, 1.2, 0.0, 1, None, 0.0),
+    "digitiser-lowres-10bit": (0.004, 10, 1.0, 0.0, 2, None, 0.0),
+    "film-8bit-jpeg90": (0.008, 8, 1.1, 0.3, 1, 90, 0.0),
+    "ffdm-12bit-smooth": (0.002, 12, 0.9, -0.5, 1, None, 0.0),
+    "digitiser-streaks-12bit": (0.002, 12, 1.0, 0.0, 1, None, 0.5 / 255),
 }
 
 
 def render(display: np.ndarray, rng: np.random.Generator, noise: float, bits: int, gamma: float, sharpen: float,
-           down: int, jpeg: int | None) -> tuple[bytes, str]:
+           down: int, jpeg: int | None, streaks: float) -> tuple[bytes, str]:
     """One clean image through one simulated chain; returns encoded bytes and the file extension."""
     x = np.clip(display, 0, 1) ** gamma
     if down > 1:
@@ -49,6 +52,8 @@ def render(display: np.ndarray, rng: np.random.Generator, noise: float, bits: in
         x = x + sharpen * (x - blurred)
     if noise > 0:
         x = x + noise * np.sqrt(0.3 + np.clip(x, 0, 1)) * rng.standard_normal(x.shape)
+    if streaks > 0:
+        x = x + streaks * rng.standard_normal(x.shape[1])[None, :]
     x = np.clip(x, 0, 1)
     if jpeg is not None:
         buffer = io.BytesIO()

@@ -9,8 +9,9 @@ on clean validation images, ONNX export (opset 17, fp32, dynamic batch) to model
 `cadguard-detector` manifest entry, and, when --test-dir holds a make_attacked_set.py output, the torch-side
 metrics in results/detector_torch_metrics.json.
 
-Held out of training entirely: Carlini-Wagner L2, Square and lesion removal by inpainting (HELD_OUT), so the test
-metrics show how the detector generalises to attack families it never saw.
+Held out of training entirely: Carlini-Wagner L2 and lesion removal by inpainting (HELD_OUT), so the test metrics
+show how the detector generalises to attack families it never saw. The Square attack is not run for training (its
+queries are slow); random perturbations of its shape stand in for it (`square_shaped`).
 """
 from __future__ import annotations
 
@@ -49,7 +50,8 @@ RESULTS_DIR = Path(__file__).resolve().parent / "results"
 CACHE_DIR = Path("/tmp/cadguard-cache")
 SPLIT_PATH = Path(__file__).resolve().parent / "split.json"
 MANIFEST_ID = "cadguard-detector"
-TRAIN_FAMILIES = ("fgsm", "pgd_linf", "pgd_l2", "mi_fgsm", "transplant")
+TRAIN_FAMILIES = ("fgsm", "pgd_linf", "pgd_l2", "mi_fgsm", "transplant", "square (random square-shaped perturbations, no queries)")
+SQUARE_SHARE = 0.2   # of the tampered half of each batch
 STRIDE = 8
 SEED = 4099
 
@@ -173,8 +175,8 @@ def make_split_data(classifier: ShippedClassifier, split_name: str, limit: int, 
 def augment_resized(r: torch.Tensor, mask: torch.Tensor, gen: torch.Generator, clean_side: bool) -> torch.Tensor:
     """Realistic acquisition / display variation on resized display values [S,S] (both classes get gamma).
 
-    Clean side only: noise of other scanners, 8- or 12-bit requantisation, slight blur or sharpening, so a clean
-    image from an unfamiliar source does not look tampered.
+    Clean side only: noise of other scanners, line-scanner streaks, 8- or 12-bit requantisation, slight blur or
+    sharpening, so a clean image from an unfamiliar source does not look tampered.
     """
     u = lambda: float(torch.rand(1, generator=gen))  # noqa: E731
     r = r.clamp(0, 1) ** (0.7 + 0.7 * u())
@@ -186,6 +188,11 @@ def augment_resized(r: torch.Tensor, mask: torch.Tensor, gen: torch.Generator, c
         r = r + a * (r - blur)
     if u() < 0.5:
         r = r + torch.randn(r.shape, generator=gen) * (2.5 * u() / 255)
+    if u() < 0.25:
+        # Line-scanner streaks (per-column or per-row offsets), common on film digitisers: structured like the
+        # Square attack's stripes but weaker, so the detector learns the difference instead of flagging a scanner.
+        streaks = torch.randn(r.shape[1], generator=gen) * (0.6 * u() / 255)
+        r = r + (streaks[None, :] if u() < 0.7 else streaks[:, None])
     if u() < 0.3:
         levels = 255.0 if u() < 0.5 else 4095.0
         r = torch.round(r.clamp(0, 1) * levels) / levels
@@ -213,9 +220,28 @@ def random_crops(x: torch.Tensor, heat: torch.Tensor, crop: int, gen: torch.Gene
     return torch.stack(xs), torch.stack(hs)
 
 
+def square_shaped(size: int, gen: torch.Generator) -> torch.Tensor:
+    """A random perturbation of the Square attack's shape (attacks/square.py), as it reaches the resized crop [S,S].
+
+    Vertical stripes of +-eps at display resolution overwritten by squares of +-eps whose sides follow the attack's
+    shrinking schedule; no classifier queries, so it costs nothing and carries no image-specific optimisation: the
+    detector learns the perturbation's structure, not a particular attack run. Drawn at 1.2-2.2x the crop size and
+    area-averaged down, as a display crop is."""
+    u = lambda: float(torch.rand(1, generator=gen))  # noqa: E731
+    full = int(round(size * (1.2 + 1.0 * u())))
+    eps = math.exp(math.log(2.0) + (math.log(16.0) - math.log(2.0)) * u()) / 255
+    delta = ((torch.randint(0, 2, (1, full), generator=gen).float() * 2 - 1) * eps).expand(full, full).clone()
+    for _ in range(int(torch.randint(0, 40, (1,), generator=gen))):
+        side = max(1, int(round(math.sqrt(0.05 / 2 ** (9 * u())) * full)))
+        r, c = int(torch.randint(0, full - side + 1, (1,), generator=gen)), int(torch.randint(0, full - side + 1, (1,), generator=gen))
+        delta[r:r + side, c:c + side] = eps if u() < 0.5 else -eps
+    return F.interpolate(delta[None, None], size=(size, size), mode="area")[0, 0]
+
+
 def make_batch(data: dict, batch: int, gen: torch.Generator, size: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Half clean (augmented), half tampered: a stored attack, or a stored gradient perturbation moved onto
-    another clean image (same statistics, more variety from the few attacked images there is time to make)."""
+    """Half clean (augmented), half tampered: a stored attack, a stored gradient perturbation moved onto another
+    clean image (same statistics, more variety from the few attacked images there is time to make), or a random
+    Square-shaped perturbation on a clean image."""
     n_clean, n_adv = len(data["clean"]), len(data["adv"])
     gradient = np.nonzero(data["adv_family"] != "transplant")[0]
     xs, ys, heats = [], [], []
@@ -229,7 +255,14 @@ def make_batch(data: dict, batch: int, gen: torch.Generator, size: int) -> tuple
             heats.append(torch.zeros(cells, cells))
         else:
             k = int(torch.randint(0, n_adv, (1,), generator=gen))
-            if float(torch.rand(1, generator=gen)) < 0.4 and len(gradient):
+            pick = float(torch.rand(1, generator=gen))
+            if pick < SQUARE_SHARE:
+                j = int(torch.randint(0, n_clean, (1,), generator=gen))
+                m = torch.from_numpy(data["masks"][j].astype(np.float32))
+                delta = square_shaped(size, gen) * m
+                r = (torch.from_numpy(data["clean"][j]) + delta).clamp(0, 1) * m
+                heat = torch.from_numpy(cell_target(delta.numpy(), size))
+            elif pick < SQUARE_SHARE + 0.4 * (1 - SQUARE_SHARE) and len(gradient):
                 k = int(gradient[int(torch.randint(0, len(gradient), (1,), generator=gen))])
                 j = int(torch.randint(0, n_clean, (1,), generator=gen))
                 m = torch.from_numpy(data["masks"][j].astype(np.float32))
@@ -460,7 +493,8 @@ def main() -> None:
     train_info = (
         "Research/evaluation model trained on mini-MIAS (research-only licence, digitised film): clean vs attacked "
         f"crops of {len(train_data['clean'])} train-split images (attacks against cadguard-classifier "
-        f"sha256 {classifier.sha256[:12]}: FGSM, PGD L-inf 0.5-8/255, PGD L2, MI-FGSM, lesion transplant); "
+        f"sha256 {classifier.sha256[:12]}: FGSM, PGD L-inf 0.5-8/255, PGD L2, MI-FGSM, lesion transplant; random "
+        "Square-attack-shaped perturbations); "
         f"held-out families never seen in training: {', '.join(HELD_OUT)}. Not a medical device; it flags "
         "images for review and does not prove integrity.")
     write_manifest(MODELS_DIR / "manifest.json", manifest_entry(onnx_path, size, validation, train_info))
