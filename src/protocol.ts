@@ -172,7 +172,7 @@ export interface CheckOptions {
    */
   voiIndex?: number;
   /**
-   * Compute the integrity signals (feature squeezing, noise consistency, the detector model). `false` runs the
+   * Compute the integrity signals (feature squeezing, noise consistency and texture, the detector model). `false` runs the
    * classifier alone, for hosts that measure or need the bare CAD score: the image then cannot be cleared, so the
    * verdict is `'suspicious'` (or `'tampered'` on a provenance mismatch) with a flagged `'integrity-skipped'` signal,
    * and the decision is never `'show'`.
@@ -231,7 +231,7 @@ export interface Report {
   /**
    * Milliseconds per stage, wall time in the worker. `decode`: input to stored pixels, and their SHA-256.
    * `preprocess`: display transform (VOI) and model tensors. `classify`: the classifier run. `detect`: the integrity
-   * signals, including the float32 display image that noise consistency reads (0 when integrity is off).
+   * signals, including the float32 display image that the noise signals read (0 when integrity is off).
    */
   timings: { decode: number; preprocess: number; classify: number; detect: number; total: number };
   models: ModelIdentity[];

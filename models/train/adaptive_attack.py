@@ -14,8 +14,9 @@ detector's 1 %-FPR score on the clean val images (computed here). Reports the ep
 --out DIR also writes every delivered image (and its clean original) as a 16-bit PNG with labels.csv (family
 "adaptive"), so cadguard-eval can measure what the whole SDK guard says about them (evaluate_guard.sh does).
 
-Not targeted: the noise-consistency signal (src/detect/noise-consistency.ts) is a trimmed-mean, sort-based statistic
-of the display image with no useful gradient; this attack does not try to keep it low (its values are not reported).
+Not targeted: the noise-consistency and noise-texture signals (src/detect/noise-*.ts) are trimmed-mean, sort- and
+median-based statistics of the display image with no useful gradient; this attack does not try to keep them low
+(their values are not reported here; the full-guard table of the card shows what they catch).
 """
 from __future__ import annotations
 
@@ -173,7 +174,7 @@ def main() -> None:
         "success": "classifier decision flipped AND detector score < threshold, on the delivered 16-bit image re-preprocessed by preprocess.py",
         "eps50_255": eps50,
         "eps50_note": "smallest eps in {1,2,4,8,16}/255 where >= 50 % of the test images are attacked successfully; null: none",
-        "not_targeted": "noise consistency (not differentiable); squeeze disagreement is driven down but its calibrated "
+        "not_targeted": "noise consistency and noise texture (not differentiable); squeeze disagreement is driven down but its calibrated "
                         "threshold lives in the manifest's integrity block, so success here ignores it (values reported)",
         "by_eps": summary, "per_image": {str(e): per_eps[e] for e in EPS},
         "seconds": round(time.time() - started, 1),

@@ -162,6 +162,9 @@ function card(result, torch, adaptive) {
     '  reduction of the model tensor; the squeezed variants run as one batch. Model-agnostic.',
     '- **Noise consistency**: tile by tile, the image\'s own noise level against what its other tiles predict at that',
     '  intensity; the largest 2x2-tile deviation in robust units. Also the tamper heatmap shown by the demo.',
+    '- **Noise texture**: tile by tile, the lag-1 correlation of the high-pass residual (the grain) against the running',
+    '  median of the same image\'s tiles of similar intensity; the largest 2x2-tile amount by which it is whiter, in',
+    '  robust units. Aimed at inpainting, whose fill carries the forger\'s (white) noise. Its map joins the heatmap.',
     '- **Learned residual detector** (`cadguard-detector`, when present in the manifest): a small fully convolutional',
     '  network behind a fixed high-pass filter bank, on the classifier\'s tensor; score and tamper heatmap.',
     '- **Provenance**: `check(image, {expectedPixelSha256})`; a mismatch is `tampered` whatever the rest says.',
@@ -227,7 +230,7 @@ function card(result, torch, adaptive) {
   if (adaptive) {
     lines.push('`/usr/bin/python3 models/train/adaptive_attack.py --limit 10 --steps 10` (run by evaluate_guard.sh): a white-box PGD');
     lines.push('that also drives the learned detector and the squeezing disagreement down (BPDA for the median and');
-    lines.push('bit-depth squeezers); the noise-consistency signal is not differentiable and is not targeted.', '');
+    lines.push('bit-depth squeezers); the noise-consistency and noise-texture signals are not differentiable and are not targeted.', '');
     lines.push(`Loss: \`${adaptive.loss}\`; ${adaptive.steps} steps; ${adaptive.test_images?.length ?? '?'} test images; detector threshold ${num(adaptive.detector_threshold)} (${adaptive.threshold_rule}).`, '');
     table(
       ['eps', 'n', 'flips CAD', 'evades detector', 'both (success)', 'median squeeze'],
@@ -253,8 +256,10 @@ function card(result, torch, adaptive) {
     '',
     '- An attacker who knows the guard can optimise against its differentiable parts: the adaptive attack above evades',
     '  the learned detector almost always; what the whole guard makes of the same images is in the table after it.',
-    '- Content manipulation that keeps the local noise statistics (lesion transplant with noise matching, removal by',
-    '  inpainting) is detected near chance: see the family table.',
+    '- Lesion transplant (real tissue from another image of the same scanner, blended, noise matched) is detected near',
+    '  chance. Removal by inpainting is caught by the noise-texture signal only because the fill carries whiter noise',
+    '  than the image\'s own grain: a forger who synthesises grain-like (correlated) noise would evade it. No GAN',
+    '  manipulation was tested (none trains on 2 CPU cores). See the family table.',
     '- The classifier it protects is weak (MODEL_CARD.md), so flip rates describe this classifier, not a clinical one.',
     '- Provenance only helps where the viewer has the archive\'s pixel hash.',
     '- All figures come from one small data set of digitised film (mini-MIAS) and from simulated other sources; clean',

@@ -1,6 +1,7 @@
 import { SQUEEZE_VARIANTS, squeezeDisagreement, squeezedBatch } from '../detect/feature-squeeze.js';
 import { fuseIntegrity, type Integrity } from '../detect/integrity.js';
 import { noiseConsistency } from '../detect/noise-consistency.js';
+import { noiseTexture } from '../detect/noise-texture.js';
 import { provenanceSignal } from '../detect/provenance.js';
 import type { Engine, RunModel } from '../engine/engine.js';
 import type { Manifest, ModelEntry } from '../engine/manifest.js';
@@ -63,8 +64,12 @@ export async function checkImage(context: CheckContext, image: WireImage, expect
   const signalMs: Record<string, number> = result.signalMs;
   const noiseStart = performance.now();
   // Only noise consistency needs every display value as float32: integer images materialise them here, not before.
-  const noise = integrityOn ? noiseConsistency(displayValues(display), stored.width, stored.height) : null;
+  const displayed = integrityOn ? displayValues(display) : null;
+  const noise = displayed ? noiseConsistency(displayed, stored.width, stored.height) : null;
   if (noise) signalMs.noise = performance.now() - noiseStart;
+  const textureStart = performance.now();
+  const texture = displayed ? noiseTexture(displayed, stored.width, stored.height) : null;
+  if (texture) signalMs.texture = performance.now() - textureStart;
   const detectMs = Object.values(signalMs).reduce((sum, ms) => sum + ms, 0);
 
   const threshold = classifier.thresholds.positive;
@@ -87,13 +92,16 @@ export async function checkImage(context: CheckContext, image: WireImage, expect
     });
   }
   if (noise) signals.push({ id: 'noise', value: noise.value, flagged: false, ms: signalMs.noise, detail: `local break of the image's own noise-intensity relation over ${noise.tiles} tiles` });
+  if (texture) {
+    signals.push({ id: 'texture', value: texture.value, flagged: false, ms: signalMs.texture, detail: `a region whose noise is whiter than the image's own grain at that intensity (a filled-in patch), over ${texture.tiles} tiles` });
+  }
   if (result.detectorOutputs) {
     signals.push({ id: 'residual', value: result.detectorOutputs.score[0], flagged: false, ms: signalMs.residual, detail: 'learned detector on high-pass noise residuals' });
   }
   if (provenance) signals.push(provenance);
   const integrity = integrityOn ? fuseIntegrity(signals, context.manifest.integrity) : skippedIntegrity(signals, context.manifest.integrity);
   const tamperHeatmap: Heatmap | undefined = noise
-    ? { width: noise.mapWidth, height: noise.mapHeight, data: noise.map, region: { x: 0, y: 0, width: stored.width, height: stored.height, flipped: false } }
+    ? { width: noise.mapWidth, height: noise.mapHeight, data: overlay(noise.map, texture?.map), region: { x: 0, y: 0, width: stored.width, height: stored.height, flipped: false } }
     : undefined;
   const policyDecision = decide(integrity.verdict, context.policy);
   // Fail closed whatever the policy: a check without integrity signals never clears an image.
@@ -162,4 +170,10 @@ async function runSqueezed(run: RunModel, classifier: ModelEntry, batch: Float32
   const scores = new Float32Array(SQUEEZE_VARIANTS);
   for (let k = 0; k < SQUEEZE_VARIANTS; k++) scores[k] = (await run(classifier.id, batch.subarray(k * size, (k + 1) * size))).score[0];
   return scores;
+}
+
+/** The two noise maps share one tile grid: the tamper heatmap shows the stronger of them per tile. */
+function overlay(level: Float32Array, texture: Float32Array | undefined): Float32Array {
+  if (!texture) return level;
+  return level.map((v, i) => Math.max(v, texture[i]));
 }

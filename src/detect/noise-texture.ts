@@ -1,0 +1,144 @@
+/**
+ * Noise texture: an acquisition chain's noise has its own grain (film grain and detector blur correlate neighbouring
+ * pixels, each image in its own way). A region filled in afterwards (inpainting, a synthesised patch) carries the
+ * forger's noise instead, usually whiter. Tile by tile, the lag-1 correlation of the high-pass residual is compared
+ * with what the SAME image's tiles of similar intensity show, so a scanner with a finer or coarser grain is not
+ * flagged; only a region whiter than the rest of its own image is.
+ */
+import { noiseTileSize } from './noise-consistency.js';
+
+/** Result of {@link noiseTexture}. */
+export interface NoiseTexture {
+  /** The statistic: the largest mean z over 2x2 tile blocks by which the residual is whiter than expected (>= 0). */
+  value: number;
+  /** Per-tile z (whiter than expected) scaled to [0, 1] (z / 6, clipped), on {@link noiseConsistency}'s tile grid. */
+  map: Float32Array;
+  mapWidth: number;
+  mapHeight: number;
+  /** Tiles that took part. */
+  tiles: number;
+}
+
+const LOW = 0.05;
+const HIGH = 0.97;
+const MIN_TILES = 16;
+/** High-pass: each pixel minus the mean of its 5x5 neighbourhood. */
+const BOX = 5;
+/** Expected correlation at a tile: median over the 2 x 50 tiles nearest in intensity (rank window). */
+const RANK_HALF_WINDOW = 50;
+const MIN_SPREAD = 0.02;
+
+/**
+ * Computes the statistic on display values (row-major, [0, 1]). Tiles and map grid are those of noise consistency
+ * (so the two heatmaps overlay); only whole tiles inside the intensity range take part.
+ */
+export function noiseTexture(display: Float32Array, width: number, height: number): NoiseTexture {
+  const tile = noiseTileSize(width, height);
+  const mapWidth = Math.max(1, Math.floor((width - 2) / tile));
+  const mapHeight = Math.max(1, Math.floor((height - 2) / tile));
+  const count = mapWidth * mapHeight;
+  const level = new Float64Array(count);
+  const corrH = new Float64Array(count).fill(Number.NaN);
+  const corrV = new Float64Array(count).fill(Number.NaN);
+  const half = BOX >> 1;
+  const stripRows = tile + 2 * half;
+  // One band of tile rows at a time, so a full-field image never needs a second full-size buffer.
+  const rowSums = new Float64Array(stripRows * width);
+  const residual = new Float64Array(tile * width);
+  const clampRow = (y: number) => Math.min(height - 1, Math.max(0, y));
+  for (let ty = 0; ty < mapHeight; ty++) {
+    const y0 = 1 + ty * tile;
+    if (y0 + tile > height) break;
+    for (let s = 0; s < stripRows; s++) {
+      const row = clampRow(y0 - half + s) * width;
+      const out = s * width;
+      let sum = 0;
+      for (let k = -half; k <= half; k++) sum += display[row + Math.min(width - 1, Math.max(0, k))];
+      for (let x = 0; x < width; x++) {
+        rowSums[out + x] = sum;
+        sum += display[row + Math.min(width - 1, x + half + 1)] - display[row + Math.max(0, x - half)];
+      }
+    }
+    const norm = 1 / (BOX * BOX);
+    for (let r = 0; r < tile; r++) {
+      const y = y0 + r;
+      for (let x = 0; x < width; x++) {
+        let box = 0;
+        for (let s = r; s < r + BOX; s++) box += rowSums[s * width + x];
+        residual[r * width + x] = display[y * width + x] - box * norm;
+      }
+    }
+    for (let tx = 0; tx < mapWidth; tx++) {
+      const x0 = 1 + tx * tile;
+      if (x0 + tile > width) break;
+      let sum = 0;
+      let energy = 0;
+      let horizontal = 0;
+      let vertical = 0;
+      for (let r = 0; r < tile; r++) {
+        const base = r * width;
+        for (let x = x0; x < x0 + tile; x++) {
+          const v = residual[base + x];
+          sum += display[(y0 + r) * width + x];
+          energy += v * v;
+          if (x + 1 < x0 + tile) horizontal += v * residual[base + x + 1];
+          if (r + 1 < tile) vertical += v * residual[base + width + x];
+        }
+      }
+      const index = ty * mapWidth + tx;
+      const mean = sum / (tile * tile);
+      level[index] = mean;
+      if (mean < LOW || mean > HIGH || energy <= 1e-20) continue;
+      corrH[index] = horizontal / energy;
+      corrV[index] = vertical / energy;
+    }
+  }
+  const valid: number[] = [];
+  for (let i = 0; i < count; i++) if (!Number.isNaN(corrH[i])) valid.push(i);
+  const map = new Float32Array(count);
+  if (valid.length < MIN_TILES) return { value: 0, map, mapWidth, mapHeight, tiles: valid.length };
+
+  // Tiles ordered by intensity: each is compared with its neighbours in that order (a running median), which follows
+  // film's non-linear grain-intensity relation; a filled region is a few tiles and cannot move the median.
+  const order = valid.slice().sort((a, b) => level[a] - level[b]);
+  const zH = whiteness(corrH, order);
+  const zV = whiteness(corrV, order);
+  const z = new Float64Array(count).fill(Number.NaN);
+  for (const i of valid) {
+    z[i] = 0.5 * (zH[i] + zV[i]);
+    map[i] = Math.min(1, Math.max(0, z[i]) / 6);
+  }
+  let value = 0;
+  for (let ty = 0; ty + 1 < mapHeight; ty++) {
+    for (let tx = 0; tx + 1 < mapWidth; tx++) {
+      const i = ty * mapWidth + tx;
+      const block = [i, i + 1, i + mapWidth, i + mapWidth + 1].filter((j) => !Number.isNaN(z[j]));
+      if (block.length < 3) continue;
+      value = Math.max(value, block.reduce((s, j) => s + z[j], 0) / block.length);
+    }
+  }
+  return { value, map, mapWidth, mapHeight, tiles: valid.length };
+}
+
+/** Per tile: how far its correlation lies BELOW the running median of its intensity neighbours, in robust units. */
+function whiteness(corr: Float64Array, order: number[]): Float64Array {
+  const n = order.length;
+  const sorted = order.map((i) => corr[i]);
+  const deviation = new Float64Array(corr.length).fill(Number.NaN);
+  const window = Math.min(n, 2 * RANK_HALF_WINDOW + 1);
+  const scratch = new Float64Array(window);
+  for (let j = 0; j < n; j++) {
+    const start = Math.max(0, Math.min(j - RANK_HALF_WINDOW, n - window));
+    scratch.set(sorted.slice(start, start + window));
+    deviation[order[j]] = medianOf(scratch) - sorted[j];
+  }
+  const spread = Math.max(MIN_SPREAD, 1.4826 * medianOf(Float64Array.from(order, (i) => Math.abs(deviation[i]))));
+  for (const i of order) deviation[i] /= spread;
+  return deviation;
+}
+
+function medianOf(values: Float64Array): number {
+  const sorted = values.slice().sort();
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : 0.5 * (sorted[mid - 1] + sorted[mid]);
+}

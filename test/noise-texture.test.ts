@@ -1,0 +1,118 @@
+// The noise-texture signal: a filled-in patch with white noise is caught in images whose own grain is correlated,
+// while clean images of sources with other grains (coarser, finer, anisotropic, white) stay below every tampered one.
+import { noiseTexture } from '../src/detect/noise-texture.js';
+import { assert, seededRandom } from './support/helpers.js';
+
+interface Grain {
+  name: string;
+  noise: number;
+  bits: number;
+  /** Neighbour weights of the grain filter: horizontal and vertical (0 = white noise). */
+  h: number;
+  v: number;
+}
+
+const grains: Grain[] = [
+  { name: 'film, coarse grain, 8 bit', noise: 0.02, bits: 8, h: 0.6, v: 0.6 },
+  { name: 'film digitiser, anisotropic, 12 bit', noise: 0.01, bits: 12, h: 0.9, v: 0.3 },
+  { name: 'FFDM, fine grain, 14 bit', noise: 0.006, bits: 14, h: 0.4, v: 0.4 },
+  { name: 'FFDM, other axis, 16 bit', noise: 0.012, bits: 16, h: 0.3, v: 0.9 },
+];
+const whiteGrain: Grain = { name: 'FFDM, white noise, 16 bit', noise: 0.01, bits: 16, h: 0, v: 0 };
+
+function gaussian(random: () => number): () => number {
+  return () => Math.sqrt(-2 * Math.log(random() + 1e-12)) * Math.cos(6.283185 * random());
+}
+
+/** A breast-like image whose quantum noise went through the source's grain filter (unit variance after it). */
+function acquire(width: number, height: number, seed: number, grain: Grain): Float32Array {
+  const random = seededRandom(seed);
+  const gauss = gaussian(random);
+  const white = Float32Array.from({ length: width * height }, gauss);
+  const norm = Math.sqrt(1 + 2 * grain.h * grain.h + 2 * grain.v * grain.v);
+  const levels = 2 ** grain.bits - 1;
+  const phase = random() * 6.28;
+  const out = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      const dx = x / (width * 0.85);
+      const dy = (y - height / 2) / (height * 0.46);
+      const r = dx * dx + dy * dy;
+      let v = 0.02;
+      if (r < 1) v = 0.25 + 0.4 * (1 - r) + 0.06 * Math.sin(x * 0.03 + phase) * Math.cos(y * 0.025) + 0.03 * Math.sin(x * 0.11 + y * 0.07);
+      const left = white[y * width + Math.max(0, x - 1)];
+      const right = white[y * width + Math.min(width - 1, x + 1)];
+      const up = white[Math.max(0, y - 1) * width + x];
+      const down = white[Math.min(height - 1, y + 1) * width + x];
+      const n = (white[i] + grain.h * (left + right) + grain.v * (up + down)) / norm;
+      out[i] = Math.round(Math.min(1, Math.max(0, v + grain.noise * Math.sqrt(0.3 + v) * n)) * levels) / levels;
+    }
+  }
+  return out;
+}
+
+/** Removal as a retouching tool does it: a disk replaced by its smooth surroundings plus white noise of the same level. */
+function fill(image: Float32Array, width: number, cx: number, cy: number, radius: number, seed: number, grain: Grain): Float32Array {
+  const gauss = gaussian(seededRandom(seed));
+  const levels = 2 ** grain.bits - 1;
+  const out = image.slice();
+  for (let y = cy - radius; y <= cy + radius; y++) for (let x = cx - radius; x <= cx + radius; x++) {
+    if ((x - cx) ** 2 + (y - cy) ** 2 > radius * radius) continue;
+    let sum = 0;
+    let n = 0;
+    for (let k = -6; k <= 6; k++) for (let l = -6; l <= 6; l++) {
+      sum += image[(y + k) * width + x + l];
+      n++;
+    }
+    const v = sum / n;
+    out[y * width + x] = Math.round(Math.min(1, Math.max(0, v + grain.noise * Math.sqrt(0.3 + v) * gauss())) * levels) / levels;
+  }
+  return out;
+}
+
+describe('noise texture', () => {
+  it('passes clean images of five grains and flags a white-noise fill in every correlated grain', () => {
+    const width = 512;
+    const height = 640;
+    let worstClean = 0;
+    let weakestFilled = Infinity;
+    const lines: string[] = [];
+    [...grains, whiteGrain].forEach((grain, g) => {
+      for (let seed = 0; seed < 2; seed++) {
+        const image = acquire(width, height, 50 * g + seed, grain);
+        const clean = noiseTexture(image, width, height).value;
+        worstClean = Math.max(worstClean, clean);
+        if (grain === whiteGrain) {
+          lines.push(`${grain.name} #${seed}: clean ${clean.toFixed(2)}`);
+          continue;
+        }
+        const filled = noiseTexture(fill(image, width, 200, 300 + seed * 30, 40, 7 + seed, grain), width, height);
+        weakestFilled = Math.min(weakestFilled, filled.value);
+        lines.push(`${grain.name} #${seed}: clean ${clean.toFixed(2)}, filled ${filled.value.toFixed(2)}`);
+        // The map points at the fill: its strongest tile lies inside the disk.
+        const tile = Math.round(height / filled.mapHeight);
+        let best = 0;
+        for (let i = 1; i < filled.map.length; i++) if (filled.map[i] > filled.map[best]) best = i;
+        const bx = (best % filled.mapWidth + 0.5) * tile;
+        const by = (Math.floor(best / filled.mapWidth) + 0.5) * tile;
+        assert(Math.hypot(bx - 200, by - (300 + seed * 30)) < 40 + tile, `${grain.name}: strongest tile at ${bx},${by}`);
+      }
+    });
+    assert(worstClean < weakestFilled, `clean and filled overlap:\n${lines.join('\n')}`);
+  });
+
+  it('does not grow with the grain or the noise level of the source (a scanner is not a forgery)', () => {
+    const width = 384;
+    const height = 480;
+    const values = [0.004, 0.012, 0.03].flatMap((noise) =>
+      [0.3, 0.8].map((h) => noiseTexture(acquire(width, height, 9, { name: 'x', noise, bits: 16, h, v: h }), width, height).value),
+    );
+    assert(Math.max(...values) < 3, `statistic across grains and noise levels: ${values.map((v) => v.toFixed(2)).join(', ')}`);
+  });
+
+  it('returns 0 and an empty map when too few tiles can be judged', () => {
+    const small = noiseTexture(new Float32Array(40 * 40).fill(0.5), 40, 40);
+    assert(small.value === 0 && small.tiles < 16, `value ${small.value}, tiles ${small.tiles}`);
+  });
+});
