@@ -45,6 +45,7 @@ export function noiseTexture(display: Float32Array, width: number, height: numbe
   // One band of tile rows at a time, so a full-field image never needs a second full-size buffer.
   const rowSums = new Float64Array(stripRows * width);
   const residual = new Float64Array(tile * width);
+  const columnSums = new Float64Array(width);
   const clampRow = (y: number) => Math.min(height - 1, Math.max(0, y));
   for (let ty = 0; ty < mapHeight; ty++) {
     const y0 = 1 + ty * tile;
@@ -60,30 +61,38 @@ export function noiseTexture(display: Float32Array, width: number, height: numbe
       }
     }
     const norm = 1 / (BOX * BOX);
+    // Vertical box sums slide down the band: two operations per pixel instead of BOX.
+    columnSums.fill(0);
+    for (let s = 0; s < BOX; s++) for (let x = 0; x < width; x++) columnSums[x] += rowSums[s * width + x];
     for (let r = 0; r < tile; r++) {
-      const y = y0 + r;
-      for (let x = 0; x < width; x++) {
-        let box = 0;
-        for (let s = r; s < r + BOX; s++) box += rowSums[s * width + x];
-        residual[r * width + x] = display[y * width + x] - box * norm;
+      const row = (y0 + r) * width;
+      const out = r * width;
+      for (let x = 0; x < width; x++) residual[out + x] = display[row + x] - columnSums[x] * norm;
+      if (r + 1 < tile) {
+        const add = (r + BOX) * width;
+        const drop = r * width;
+        for (let x = 0; x < width; x++) columnSums[x] += rowSums[add + x] - rowSums[drop + x];
       }
     }
     for (let tx = 0; tx < mapWidth; tx++) {
       const x0 = 1 + tx * tile;
       if (x0 + tile > width) break;
+      const x1 = x0 + tile;
       let sum = 0;
       let energy = 0;
       let horizontal = 0;
       let vertical = 0;
       for (let r = 0; r < tile; r++) {
         const base = r * width;
-        for (let x = x0; x < x0 + tile; x++) {
+        const row = (y0 + r) * width;
+        const below = r + 1 < tile ? base + width : -1;
+        for (let x = x0; x < x1; x++) {
           const v = residual[base + x];
-          sum += display[(y0 + r) * width + x];
+          sum += display[row + x];
           energy += v * v;
-          if (x + 1 < x0 + tile) horizontal += v * residual[base + x + 1];
-          if (r + 1 < tile) vertical += v * residual[base + width + x];
+          if (below >= 0) vertical += v * residual[below + x];
         }
+        for (let x = x0; x + 1 < x1; x++) horizontal += residual[base + x] * residual[base + x + 1];
       }
       const index = ty * mapWidth + tx;
       const mean = sum / (tile * tile);
