@@ -17,7 +17,7 @@ describe('cadguard-calibrate', () => {
     const run = (await runCalibrate(24))!;
     assert(run.calibrate.exitCode === 0, `exit ${run.calibrate.exitCode}: ${run.calibrate.stderr}`);
     const integrity = run.manifest!.integrity!;
-    assert(Object.keys(integrity.signals).sort().join() === 'noise,squeeze', `signals ${Object.keys(integrity.signals)}`);
+    assert(Object.keys(integrity.signals).sort().join() === 'noise,squeeze,texture', `signals ${Object.keys(integrity.signals)}`);
     assert(integrity.thresholds.suspicious <= integrity.thresholds.tampered, 'suspicious <= tampered');
     assert(integrity.calibration.images === 24, `images ${integrity.calibration.images}`);
     assert(integrity.calibration.warnings.some((w) => /too few/.test(w)), 'warns that 24 images are too few for the targets');

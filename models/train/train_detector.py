@@ -191,7 +191,7 @@ def augment_resized(r: torch.Tensor, mask: torch.Tensor, gen: torch.Generator, c
     if u() < 0.25:
         # Line-scanner streaks (per-column or per-row offsets), common on film digitisers: structured like the
         # Square attack's stripes but weaker, so the detector learns the difference instead of flagging a scanner.
-        streaks = torch.randn(r.shape[1], generator=gen) * (0.6 * u() / 255)
+        streaks = torch.randn(r.shape[1], generator=gen) * (1.0 * u() / 255)
         r = r + (streaks[None, :] if u() < 0.7 else streaks[:, None])
     if u() < 0.3:
         levels = 255.0 if u() < 0.5 else 4095.0
