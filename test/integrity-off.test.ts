@@ -19,7 +19,7 @@ describe('integrity off (classifier only)', () => {
     assert(bare.cad.score === full.cad.score, `score ${bare.cad.score} vs ${full.cad.score}`);
     assert(bare.integrity.verdict === 'suspicious' && bare.decision === 'review', `${bare.integrity.verdict} / ${bare.decision}`);
     const ids = bare.integrity.signals.map((s) => s.id);
-    assert(!ids.includes('squeeze') && !ids.includes('noise'), `no integrity signal was computed: ${ids.join(', ')}`);
+    assert(!ids.includes('squeeze') && !ids.includes('noise') && !ids.includes('texture'), `no integrity signal was computed: ${ids.join(', ')}`);
     const skipped = bare.integrity.signals.find((s) => s.id === 'integrity-skipped');
     assert(skipped?.flagged === true && skipped.value === null, 'a flagged integrity-skipped signal says why');
     assert(bare.audit.integrity.signals.some((s) => s.id === 'integrity-skipped' && s.flagged), 'the audit records it');
