@@ -63,7 +63,7 @@ export async function checkImage(context: CheckContext, image: WireImage, expect
   });
   const signalMs: Record<string, number> = result.signalMs;
   const noiseStart = performance.now();
-  // Only noise consistency needs every display value as float32: integer images materialise them here, not before.
+  // Only the two noise signals need every display value as float32: integer images materialise them here, not before.
   const displayed = integrityOn ? displayValues(display) : null;
   const noise = displayed ? noiseConsistency(displayed, stored.width, stored.height) : null;
   if (noise) signalMs.noise = performance.now() - noiseStart;
@@ -93,7 +93,7 @@ export async function checkImage(context: CheckContext, image: WireImage, expect
   }
   if (noise) signals.push({ id: 'noise', value: noise.value, flagged: false, ms: signalMs.noise, detail: `local break of the image's own noise-intensity relation over ${noise.tiles} tiles` });
   if (texture) {
-    signals.push({ id: 'texture', value: texture.value, flagged: false, ms: signalMs.texture, detail: `a region whose noise is whiter than the image's own grain at that intensity (a filled-in patch), over ${texture.tiles} tiles` });
+    signals.push({ id: 'texture', value: texture.value, flagged: false, ms: signalMs.texture, detail: `how much whiter than the image's own grain its whitest region's noise is (a filled-in patch is whiter), over ${texture.tiles} tiles` });
   }
   if (result.detectorOutputs) {
     signals.push({ id: 'residual', value: result.detectorOutputs.score[0], flagged: false, ms: signalMs.residual, detail: 'learned detector on high-pass noise residuals' });
