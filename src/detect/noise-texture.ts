@@ -132,18 +132,54 @@ export function noiseTexture(display: Float32Array, width: number, height: numbe
 /** Per tile: how far its correlation lies BELOW the running median of its intensity neighbours, in robust units. */
 function whiteness(corr: Float64Array, order: number[]): Float64Array {
   const n = order.length;
-  const sorted = order.map((i) => corr[i]);
+  const inOrder = Float64Array.from(order, (i) => corr[i]);
   const deviation = new Float64Array(corr.length).fill(Number.NaN);
-  const window = Math.min(n, 2 * RANK_HALF_WINDOW + 1);
-  const scratch = new Float64Array(window);
+  const size = Math.min(n, 2 * RANK_HALF_WINDOW + 1);
+  // The window slides by one tile at a time: keep it sorted (one removal, one insertion) instead of sorting it anew.
+  const window = inOrder.slice(0, size).sort();
+  let start = 0;
   for (let j = 0; j < n; j++) {
-    const start = Math.max(0, Math.min(j - RANK_HALF_WINDOW, n - window));
-    scratch.set(sorted.slice(start, start + window));
-    deviation[order[j]] = medianOf(scratch) - sorted[j];
+    const wanted = Math.max(0, Math.min(j - RANK_HALF_WINDOW, n - size));
+    while (start < wanted) {
+      slide(window, inOrder[start], inOrder[start + size]);
+      start++;
+    }
+    const mid = size >> 1;
+    const median = size % 2 ? window[mid] : 0.5 * (window[mid - 1] + window[mid]);
+    deviation[order[j]] = median - inOrder[j];
   }
   const spread = Math.max(MIN_SPREAD, 1.4826 * medianOf(Float64Array.from(order, (i) => Math.abs(deviation[i]))));
   for (const i of order) deviation[i] /= spread;
   return deviation;
+}
+
+/** Replaces `leaving` by `entering` in the ascending `window`, keeping it ascending. */
+function slide(window: Float64Array, leaving: number, entering: number): void {
+  let at = lowerBound(window, leaving);
+  const last = window.length - 1;
+  if (entering >= leaving) {
+    while (at < last && window[at + 1] < entering) {
+      window[at] = window[at + 1];
+      at++;
+    }
+  } else {
+    while (at > 0 && window[at - 1] > entering) {
+      window[at] = window[at - 1];
+      at--;
+    }
+  }
+  window[at] = entering;
+}
+
+function lowerBound(sorted: Float64Array, value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function medianOf(values: Float64Array): number {
