@@ -4,27 +4,10 @@
  * break that relation locally. Each tile's noise is compared with what the SAME image's other tiles predict at that
  * intensity, so a scanner with more or less noise overall is not flagged; only a local break is.
  */
+import { MIN_TILES, median, noiseTileGrid, quickSelect, TILE_LEVEL_MAX, TILE_LEVEL_MIN, type NoiseMap } from './noise-tiles.js';
 
-/** Result of {@link noiseConsistency}. */
-export interface NoiseConsistency {
-  /** The statistic: largest |mean z| over 2x2 tile blocks (0 when too few tiles to judge). */
-  value: number;
-  /** |z| per tile scaled to [0, 1] (z / 6, clipped), row-major: a tamper heatmap over the whole image. */
-  map: Float32Array;
-  mapWidth: number;
-  mapHeight: number;
-  /** Tiles that took part (inside the intensity range and large enough). */
-  tiles: number;
-}
-
-const LOW = 0.05;
-const HIGH = 0.97;
-const MIN_TILES = 16;
-
-/** Tile side: about 64 tiles along the long side, never under 16 pixels. */
-export function noiseTileSize(width: number, height: number): number {
-  return Math.max(16, Math.round(Math.max(width, height) / 64));
-}
+/** Result of {@link noiseConsistency}: the largest |mean z| of the log-noise deviation; |z| per tile as the map. */
+export type NoiseConsistency = NoiseMap;
 
 /**
  * Computes the statistic on display values (row-major, [0, 1]). The residual is each pixel minus the mean of its four
@@ -33,9 +16,7 @@ export function noiseTileSize(width: number, height: number): number {
  * 8-bit images still give a continuous estimate.
  */
 export function noiseConsistency(display: Float32Array, width: number, height: number): NoiseConsistency {
-  const tile = noiseTileSize(width, height);
-  const mapWidth = Math.max(1, Math.floor((width - 2) / tile));
-  const mapHeight = Math.max(1, Math.floor((height - 2) / tile));
+  const { tile, mapWidth, mapHeight } = noiseTileGrid(width, height);
   const count = mapWidth * mapHeight;
   const logNoise = new Float64Array(count).fill(Number.NaN);
   const meanLevel = new Float64Array(count);
@@ -58,7 +39,7 @@ export function noiseConsistency(display: Float32Array, width: number, height: n
       const index = ty * mapWidth + tx;
       const mean = sum / n;
       meanLevel[index] = mean;
-      if (n < 64 || mean < LOW || mean > HIGH) continue;
+      if (n < 64 || mean < TILE_LEVEL_MIN || mean > TILE_LEVEL_MAX) continue;
       const cut = quickSelect(values, n, Math.floor(n * 0.5));
       let kept = 0;
       let total = 0;
@@ -179,41 +160,4 @@ function sortNonNegative(values: Float32Array): Float32Array {
     [from, to] = [to, from];
   }
   return new Float32Array(from.buffer, from.byteOffset, from.length);
-}
-
-function median(list: ArrayLike<number>): number {
-  // Selection instead of a sort: the Theil-Sen slopes alone are up to 20,000 values per image.
-  const values = Float64Array.from(list);
-  const mid = values.length >> 1;
-  const upper = quickSelect(values, values.length, mid);
-  if (values.length % 2) return upper;
-  let lower = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < mid; i++) if (values[i] > lower) lower = values[i];
-  return 0.5 * (lower + upper);
-}
-
-/** k-th smallest of the first n values (Hoare selection, in place; afterwards no value before index k is larger). */
-function quickSelect(values: Float32Array | Float64Array, n: number, k: number): number {
-  let left = 0;
-  let right = n - 1;
-  while (left < right) {
-    const pivot = values[(left + right) >> 1];
-    let i = left;
-    let j = right;
-    while (i <= j) {
-      while (values[i] < pivot) i++;
-      while (values[j] > pivot) j--;
-      if (i <= j) {
-        const t = values[i];
-        values[i] = values[j];
-        values[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) right = j;
-    else if (k >= i) left = i;
-    else break;
-  }
-  return values[k];
 }

@@ -5,23 +5,11 @@
  * with what the SAME image's tiles of similar intensity show, so a scanner with a finer or coarser grain is not
  * flagged; only a region whiter than the rest of its own image is.
  */
-import { noiseTileSize } from './noise-consistency.js';
+import { MIN_TILES, median, noiseTileGrid, TILE_LEVEL_MAX, TILE_LEVEL_MIN, type NoiseMap } from './noise-tiles.js';
 
-/** Result of {@link noiseTexture}. */
-export interface NoiseTexture {
-  /** The statistic: the largest mean z over 2x2 tile blocks by which the residual is whiter than expected (>= 0). */
-  value: number;
-  /** Per-tile z (whiter than expected) scaled to [0, 1] (z / 6, clipped), on {@link noiseConsistency}'s tile grid. */
-  map: Float32Array;
-  mapWidth: number;
-  mapHeight: number;
-  /** Tiles that took part. */
-  tiles: number;
-}
+/** Result of {@link noiseTexture}: the largest mean z by which a 2x2 tile block is whiter than expected (>= 0). */
+export type NoiseTexture = NoiseMap;
 
-const LOW = 0.05;
-const HIGH = 0.97;
-const MIN_TILES = 16;
 /** High-pass: each pixel minus the mean of its 5x5 neighbourhood. */
 const BOX = 5;
 /** Expected correlation at a tile: median over the 2 x 50 tiles nearest in intensity (rank window). */
@@ -33,9 +21,7 @@ const MIN_SPREAD = 0.02;
  * (so the two heatmaps overlay); only whole tiles inside the intensity range take part.
  */
 export function noiseTexture(display: Float32Array, width: number, height: number): NoiseTexture {
-  const tile = noiseTileSize(width, height);
-  const mapWidth = Math.max(1, Math.floor((width - 2) / tile));
-  const mapHeight = Math.max(1, Math.floor((height - 2) / tile));
+  const { tile, mapWidth, mapHeight } = noiseTileGrid(width, height);
   const count = mapWidth * mapHeight;
   const level = new Float64Array(count);
   const corrH = new Float64Array(count).fill(Number.NaN);
@@ -97,7 +83,7 @@ export function noiseTexture(display: Float32Array, width: number, height: numbe
       const index = ty * mapWidth + tx;
       const mean = sum / (tile * tile);
       level[index] = mean;
-      if (mean < LOW || mean > HIGH || energy <= 1e-20) continue;
+      if (mean < TILE_LEVEL_MIN || mean > TILE_LEVEL_MAX || energy <= 1e-20) continue;
       corrH[index] = horizontal / energy;
       corrV[index] = vertical / energy;
     }
@@ -148,7 +134,7 @@ function whiteness(corr: Float64Array, order: number[]): Float64Array {
     const median = size % 2 ? window[mid] : 0.5 * (window[mid - 1] + window[mid]);
     deviation[order[j]] = median - inOrder[j];
   }
-  const spread = Math.max(MIN_SPREAD, 1.4826 * medianOf(Float64Array.from(order, (i) => Math.abs(deviation[i]))));
+  const spread = Math.max(MIN_SPREAD, 1.4826 * median(Float64Array.from(order, (i) => Math.abs(deviation[i]))));
   for (const i of order) deviation[i] /= spread;
   return deviation;
 }
@@ -180,10 +166,4 @@ function lowerBound(sorted: Float64Array, value: number): number {
     else hi = mid;
   }
   return lo;
-}
-
-function medianOf(values: Float64Array): number {
-  const sorted = values.slice().sort();
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : 0.5 * (sorted[mid - 1] + sorted[mid]);
 }
