@@ -238,6 +238,13 @@ def square_shaped(size: int, gen: torch.Generator) -> torch.Tensor:
     return F.interpolate(delta[None, None], size=(size, size), mode="area")[0, 0]
 
 
+def onto_clean(data: dict, j: int, delta: torch.Tensor, size: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """A perturbation [S,S] added to clean resized crop j inside its breast mask: (image, heat target, mask)."""
+    m = torch.from_numpy(data["masks"][j].astype(np.float32))
+    r = (torch.from_numpy(data["clean"][j]) + delta).clamp(0, 1) * m
+    return r, torch.from_numpy(cell_target((delta * m).numpy(), size)), m
+
+
 def make_batch(data: dict, batch: int, gen: torch.Generator, size: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Half clean (augmented), half tampered: a stored attack, a stored gradient perturbation moved onto another
     clean image (same statistics, more variety from the few attacked images there is time to make), or a random
@@ -258,17 +265,11 @@ def make_batch(data: dict, batch: int, gen: torch.Generator, size: int) -> tuple
             pick = float(torch.rand(1, generator=gen))
             if pick < SQUARE_SHARE:
                 j = int(torch.randint(0, n_clean, (1,), generator=gen))
-                m = torch.from_numpy(data["masks"][j].astype(np.float32))
-                delta = square_shaped(size, gen) * m
-                r = (torch.from_numpy(data["clean"][j]) + delta).clamp(0, 1) * m
-                heat = torch.from_numpy(cell_target(delta.numpy(), size))
+                r, heat, m = onto_clean(data, j, square_shaped(size, gen), size)
             elif pick < SQUARE_SHARE + 0.4 * (1 - SQUARE_SHARE) and len(gradient):
                 k = int(gradient[int(torch.randint(0, len(gradient), (1,), generator=gen))])
                 j = int(torch.randint(0, n_clean, (1,), generator=gen))
-                m = torch.from_numpy(data["masks"][j].astype(np.float32))
-                delta = torch.from_numpy(data["adv"][k] - data["clean"][data["adv_src"][k]])
-                r = (torch.from_numpy(data["clean"][j]) + delta).clamp(0, 1) * m
-                heat = torch.from_numpy(cell_target((delta * m).numpy(), size))
+                r, heat, m = onto_clean(data, j, torch.from_numpy(data["adv"][k] - data["clean"][data["adv_src"][k]]), size)
             else:
                 m = torch.from_numpy(data["masks"][data["adv_src"][k]].astype(np.float32))
                 r = torch.from_numpy(data["adv"][k])
