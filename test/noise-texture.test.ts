@@ -1,7 +1,7 @@
 // The noise-texture signal: a filled-in patch with white noise is caught in images whose own grain is correlated,
 // while clean images of sources with other grains (coarser, finer, anisotropic, white) stay below every tampered one.
 import { noiseTexture } from '../src/detect/noise-texture.js';
-import { assert, seededRandom } from './support/helpers.js';
+import { assert, gaussian, neighbourhoodMean, phantomLevel, seededRandom } from './support/helpers.js';
 
 interface Grain {
   name: string;
@@ -20,10 +20,6 @@ const grains: Grain[] = [
 ];
 const whiteGrain: Grain = { name: 'FFDM, white noise, 16 bit', noise: 0.01, bits: 16, h: 0, v: 0 };
 
-function gaussian(random: () => number): () => number {
-  return () => Math.sqrt(-2 * Math.log(random() + 1e-12)) * Math.cos(6.283185 * random());
-}
-
 /** A breast-like image whose quantum noise went through the source's grain filter (unit variance after it). */
 function acquire(width: number, height: number, seed: number, grain: Grain): Float32Array {
   const random = seededRandom(seed);
@@ -36,11 +32,7 @@ function acquire(width: number, height: number, seed: number, grain: Grain): Flo
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
-      const dx = x / (width * 0.85);
-      const dy = (y - height / 2) / (height * 0.46);
-      const r = dx * dx + dy * dy;
-      let v = 0.02;
-      if (r < 1) v = 0.25 + 0.4 * (1 - r) + 0.06 * Math.sin(x * 0.03 + phase) * Math.cos(y * 0.025) + 0.03 * Math.sin(x * 0.11 + y * 0.07);
+      const v = phantomLevel(x, y, width, height, phase);
       const left = white[y * width + Math.max(0, x - 1)];
       const right = white[y * width + Math.min(width - 1, x + 1)];
       const up = white[Math.max(0, y - 1) * width + x];
@@ -59,13 +51,7 @@ function fill(image: Float32Array, width: number, cx: number, cy: number, radius
   const out = image.slice();
   for (let y = cy - radius; y <= cy + radius; y++) for (let x = cx - radius; x <= cx + radius; x++) {
     if ((x - cx) ** 2 + (y - cy) ** 2 > radius * radius) continue;
-    let sum = 0;
-    let n = 0;
-    for (let k = -6; k <= 6; k++) for (let l = -6; l <= 6; l++) {
-      sum += image[(y + k) * width + x + l];
-      n++;
-    }
-    const v = sum / n;
+    const v = neighbourhoodMean(image, width, x, y);
     out[y * width + x] = Math.round(Math.min(1, Math.max(0, v + grain.noise * Math.sqrt(0.3 + v) * gauss())) * levels) / levels;
   }
   return out;

@@ -3,7 +3,7 @@
 import { median3x3, reduceBitDepth, squeezeDisagreement } from '../src/detect/feature-squeeze.js';
 import { fuseIntegrity } from '../src/detect/integrity.js';
 import { noiseConsistency } from '../src/detect/noise-consistency.js';
-import { assert, seededRandom } from './support/helpers.js';
+import { assert, gaussian, neighbourhoodMean, phantomLevel, seededRandom } from './support/helpers.js';
 
 interface Source {
   name: string;
@@ -24,19 +24,10 @@ const sources: Source[] = [
 /** A breast-like image with signal-dependent noise as one acquisition chain makes it. */
 function acquire(width: number, height: number, seed: number, source: Source): Float32Array {
   const random = seededRandom(seed);
-  const gauss = () => Math.sqrt(-2 * Math.log(random() + 1e-12)) * Math.cos(6.283185 * random());
+  const gauss = gaussian(random);
   const clean = new Float32Array(width * height);
   const phase = random() * 6.28;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const dx = x / (width * 0.85);
-      const dy = (y - height / 2) / (height * 0.46);
-      const r = dx * dx + dy * dy;
-      let v = 0.02;
-      if (r < 1) v = 0.25 + 0.4 * (1 - r) + 0.06 * Math.sin(x * 0.03 + phase) * Math.cos(y * 0.025) + 0.03 * Math.sin(x * 0.11 + y * 0.07);
-      clean[y * width + x] = v;
-    }
-  }
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) clean[y * width + x] = phantomLevel(x, y, width, height, phase);
   const out = new Float32Array(width * height);
   const levels = 2 ** source.bits - 1;
   for (let i = 0; i < out.length; i++) {
@@ -57,14 +48,7 @@ function acquire(width: number, height: number, seed: number, source: Source): F
 function inpaint(image: Float32Array, width: number, cx: number, cy: number, radius: number): Float32Array {
   const out = image.slice();
   for (let y = cy - radius; y <= cy + radius; y++) for (let x = cx - radius; x <= cx + radius; x++) {
-    if ((x - cx) ** 2 + (y - cy) ** 2 > radius * radius) continue;
-    let sum = 0;
-    let n = 0;
-    for (let k = -6; k <= 6; k++) for (let l = -6; l <= 6; l++) {
-      sum += image[(y + k) * width + x + l];
-      n++;
-    }
-    out[y * width + x] = sum / n;
+    if ((x - cx) ** 2 + (y - cy) ** 2 <= radius * radius) out[y * width + x] = neighbourhoodMean(image, width, x, y);
   }
   return out;
 }

@@ -64,6 +64,34 @@ export function syntheticBreast(width: number, height: number, seed: number, sid
   return image;
 }
 
+/** Standard normal draws (Box-Muller) from a seeded uniform source. */
+export function gaussian(random: () => number): () => number {
+  return () => Math.sqrt(-2 * Math.log(random() + 1e-12)) * Math.cos(6.283185 * random());
+}
+
+/**
+ * Noise-free level of the integrity tests' breast phantom at (x, y): a half-ellipse at the left edge with smooth
+ * texture (`phase` varies it), 0.02 outside.
+ */
+export function phantomLevel(x: number, y: number, width: number, height: number, phase: number): number {
+  const dx = x / (width * 0.85);
+  const dy = (y - height / 2) / (height * 0.46);
+  const r = dx * dx + dy * dy;
+  if (r >= 1) return 0.02;
+  return 0.25 + 0.4 * (1 - r) + 0.06 * Math.sin(x * 0.03 + phase) * Math.cos(y * 0.025) + 0.03 * Math.sin(x * 0.11 + y * 0.07);
+}
+
+/** Mean of the 13x13 neighbourhood of (x, y): the smooth fill a retouching tool paints over a removed lesion. */
+export function neighbourhoodMean(image: Float32Array, width: number, x: number, y: number): number {
+  let sum = 0;
+  let n = 0;
+  for (let k = -6; k <= 6; k++) for (let l = -6; l <= 6; l++) {
+    sum += image[(y + k) * width + x + l];
+    n++;
+  }
+  return sum / n;
+}
+
 export function quantise8(display: Float32Array): Uint8Array {
   return Uint8Array.from(display, (v) => Math.round(v * 255));
 }
