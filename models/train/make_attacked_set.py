@@ -1,7 +1,8 @@
 """Write clean and attacked versions of one split's mammograms as 16-bit PNGs plus labels.csv for cadguard-eval.
 
     /usr/bin/python3 models/train/make_attacked_set.py --split test --out /tmp/cadguard-attacked-test [--limit N]
-        [--families fgsm,pgd_linf,pgd_l2,mi_fgsm,cw_l2,square,transplant,removal] [--square-queries 200]
+        [--families fgsm,pgd_linf,pgd_l2,mi_fgsm,cw_l2,square,transplant,removal,gan_removal] [--square-queries 200]
+        [--add]   (into an existing folder: only the given families are (re)made, every other row is kept)
 
 Clean images are written as value*257 and attacked ones as round(value*65535), so both share format and bit depth.
 labels.csv: file,label,tampered,source,family,eps,direction,flipped_torch (eps: /255 for L-inf families, the
@@ -25,7 +26,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from attacks.onnx_torch import ShippedClassifier  # noqa: E402
-from attacks.suite import ALL_FAMILIES, ImageAttacker, decision_after, load_display, load_mias  # noqa: E402
+from attacks.suite import ALL_FAMILIES, CONTENT_FAMILIES, ImageAttacker, decision_after, load_display, load_mias  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 SPLIT_PATH = Path(__file__).resolve().parent / "split.json"
@@ -69,6 +70,8 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="first N images of the split (alternating normal/abnormal)")
     parser.add_argument("--square-queries", type=int, default=200)
     parser.add_argument("--seed", type=int, default=4)
+    parser.add_argument("--add", action="store_true",
+                        help="keep the folder's rows of other families and (re)make only --families (same seeds, same clean files)")
     args = parser.parse_args()
     out = args.out.resolve()
     if out == REPO or REPO in out.parents:
@@ -87,13 +90,27 @@ def main() -> None:
     chosen = select(split, images, args.limit)
     donors = [r for r in sorted(split) if images[r]["label"] != "normal" and circles.get(r)]
     rows, per_image = [], []
+    kept: list[list[str]] = []
+    if args.add and not (out / "labels.csv").exists():
+        raise SystemExit(f"--add: no {out / 'labels.csv'} yet; run once without --add")
+    if args.add:
+        with open(out / "labels.csv", newline="") as f:
+            kept = [r for r in list(csv.reader(f))[1:] if r[4] not in families]
+        # The clean rows stay first and complete, so an interrupted --add still leaves a consistent folder.
+        rows = [r for r in kept if r[4] == "clean"]
+        kept = [r for r in kept if r[4] != "clean"]
+        previous = json.loads((out / "attacked_set.json").read_text()) if (out / "attacked_set.json").exists() else {}
+    kept_clean = {r[0] for r in rows}
     for k, refnum in enumerate(chosen):
         t0 = time.time()
         clean = load_display(refnum, images)
         label = images[refnum]["label"]
         clean_name = f"{refnum}.png"
         clean_written = to_png16(clean, out / clean_name, clean=True)
-        rows.append([clean_name, label, 0, clean_name, "clean", "", "", ""])
+        if args.add and clean_name not in kept_clean:
+            raise SystemExit(f"--add: {clean_name} is not in {out / 'labels.csv'}; run once without --add")
+        if not args.add:
+            rows.append([clean_name, label, 0, clean_name, "clean", "", "", ""])
         attacker = ImageAttacker(classifier, clean_written, seed=args.seed * 100003 + int(refnum[3:]))
         results = attack_image(attacker, refnum, images, circles, donors, families, args.square_queries)
         names, written = [], []
@@ -105,7 +122,7 @@ def main() -> None:
         scores, _ = decision_after(classifier, written) if written else (np.zeros(0), [])
         for r, name, s in zip(results, names, scores):
             positive = s >= classifier.threshold
-            flipped = positive != attacker.positive if r.family not in ("transplant", "removal") else (
+            flipped = positive != attacker.positive if r.family not in CONTENT_FAMILIES else (
                 positive if r.direction == "neg2pos" else not positive) and (positive != attacker.positive)
             eps = "" if r.eps is None else f"{r.eps:g}"
             rows.append([name, label, 1, clean_name, r.family, eps, r.direction, int(bool(flipped))])
@@ -116,12 +133,16 @@ def main() -> None:
             writer = csv.writer(f)
             writer.writerow(COLUMNS)
             writer.writerows(rows)
+            writer.writerows(kept)
         # Rewritten after every image, so an interrupted run still describes the (consistent) part it wrote.
         info = {"split": args.split, "images": k + 1, "images_requested": len(chosen), "complete": k + 1 == len(chosen),
                 "families": families, "square_queries": args.square_queries,
                 "classifier_sha256": classifier.sha256, "threshold": classifier.threshold,
                 "seconds_total": round(time.time() - started, 1),
                 "seconds_per_image_mean": round(float(np.mean(per_image)), 1), "torch_threads": 2}
+        if args.add:
+            info = {**previous, "added": {**previous.get("added", {}), **{f: info for f in families}},
+                    "families": sorted(set(previous.get("families", [])) | set(families), key=ALL_FAMILIES.index)}
         (out / "attacked_set.json").write_text(json.dumps(info, indent=2) + "\n")
     print(json.dumps(info))
 

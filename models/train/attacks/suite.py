@@ -1,7 +1,8 @@
 """One image through the attack suite: every requested family, each result checked through preprocess.py.
 
 Families: fgsm, pgd_linf (eps 0.5, 1, 2, 4, 8 /255), pgd_l2, mi_fgsm, cw_l2, square, transplant (normal targets),
-removal (abnormal images with truth-table coordinates). Direction is relative to the manifest threshold:
+removal (abnormal images with truth-table coordinates), gan_removal (the same lesions erased by a small inpainting GAN,
+attacks/gan_inpaint.py). Direction is relative to the manifest threshold:
 `pos2neg` for an image the classifier calls positive, `neg2pos` otherwise (content manipulation: transplant is
 meant to add a finding, removal to hide one, whatever the classifier said).
 """
@@ -17,6 +18,7 @@ from PIL import Image
 
 from .content import lesion_rows, remove_lesion, transplant
 from .diffprep import DisplayToTensor, exact_tensor
+from .gan_inpaint import cached_generator, gan_remove
 from .gradient import carlini_wagner_l2, fgsm, mi_fgsm, pgd_l2, pgd_linf, run_step_attacks
 from .onnx_torch import ShippedClassifier
 from .square import square_linf
@@ -27,8 +29,9 @@ FGSM_EPS = 4.0
 MI_EPS = 4.0
 L2_EPS = 4.0                                   # whole-image L2 in display units: rms ~1/255 over 1024x1024
 SQUARE_EPS = 8.0
-ALL_FAMILIES = ("fgsm", "pgd_linf", "pgd_l2", "mi_fgsm", "cw_l2", "square", "transplant", "removal")
-HELD_OUT = ("cw_l2", "removal")
+ALL_FAMILIES = ("fgsm", "pgd_linf", "pgd_l2", "mi_fgsm", "cw_l2", "square", "transplant", "removal", "gan_removal")
+CONTENT_FAMILIES = ("transplant", "removal", "gan_removal")
+HELD_OUT = ("cw_l2", "removal", "gan_removal")
 
 
 @dataclass
@@ -86,6 +89,8 @@ class ImageAttacker:
         self.direction = "pos2neg" if self.positive else "neg2pos"
         self.generator = torch.Generator().manual_seed(seed)
         self.rng = np.random.default_rng(seed)
+        # Its own stream, so adding the family leaves every other family's images as they were.
+        self.gan_rng = np.random.default_rng([seed, 1301])
 
     def objective(self, x: torch.Tensor) -> torch.Tensor:
         """> 0 once the decision has flipped (logit past the threshold in the attack's direction)."""
@@ -136,7 +141,26 @@ class ImageAttacker:
                 x, reg = remove_lesion(x, circle, self.rng)
                 region = np.maximum(region, reg)
             out.append(Attacked("removal", None, "pos2neg", x.astype(np.float32), region))
+        if "gan_removal" in families and label != "normal" and circles.get(refnum):
+            gen = _generator(images)
+            x = self.clean.astype(np.float64)
+            region = np.zeros_like(x, dtype=np.float32)
+            for circle in lesion_rows(circles[refnum], h):
+                x, reg = gan_remove(gen, x, circle, self.gan_rng)
+                region = np.maximum(region, reg)
+            out.append(Attacked("gan_removal", None, "pos2neg", x.astype(np.float32), region))
         return out
+
+
+_GENERATOR = None
+
+
+def _generator(images: dict):
+    """The inpainting GAN's generator, trained on first use (cached in /tmp/cadguard-cache)."""
+    global _GENERATOR
+    if _GENERATOR is None:
+        _GENERATOR = cached_generator(images, load_display)
+    return _GENERATOR
 
 
 def decision_after(classifier: ShippedClassifier, displays: list[np.ndarray]) -> tuple[np.ndarray, list[dict]]:
