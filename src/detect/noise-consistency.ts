@@ -40,10 +40,13 @@ export function noiseConsistency(display: Float32Array, width: number, height: n
       const mean = sum / n;
       meanLevel[index] = mean;
       if (n < 64 || mean < TILE_LEVEL_MIN || mean > TILE_LEVEL_MAX) continue;
-      const cut = quickSelect(values, n, Math.floor(n * 0.5));
-      let kept = 0;
+      const middle = Math.floor(n * 0.5);
+      const cut = quickSelect(values, n, middle);
+      // Selection left every value up to the middle at most `cut`: only those after it need a look (ties count).
+      let kept = middle + 1;
       let total = 0;
-      for (let k = 0; k < n; k++) {
+      for (let k = 0; k <= middle; k++) total += values[k];
+      for (let k = middle + 1; k < n; k++) {
         if (values[k] <= cut) {
           total += values[k];
           kept++;
@@ -86,14 +89,18 @@ export function noiseConsistency(display: Float32Array, width: number, height: n
 function robustLine(xs: number[], ys: number[]): (x: number) => number {
   const n = xs.length;
   const slopes: number[] = [];
+  // Every step-th pair (i < j) in row order, about 20,000 in all: the pairs are numbered, and each row jumps straight
+  // to its first pair whose number is a multiple of step (visiting all n^2/2 pairs cost more than the slopes).
   const step = Math.max(1, Math.floor((n * (n - 1)) / 2 / 20000));
-  let k = 0;
+  let rowStart = 0;
   for (let i = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++) {
-      if (k++ % step !== 0) continue;
+    const pairs = n - 1 - i;
+    for (let k = (step - (rowStart % step)) % step; k < pairs; k += step) {
+      const j = i + 1 + k;
       const dx = xs[j] - xs[i];
       if (Math.abs(dx) > 1e-6) slopes.push((ys[j] - ys[i]) / dx);
     }
+    rowStart += pairs;
   }
   let slope = slopes.length ? median(slopes) : 0;
   let intercept = median(ys.map((y, i) => y - slope * xs[i]));
