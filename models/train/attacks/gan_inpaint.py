@@ -6,7 +6,7 @@ hinge-loss PatchGAN discriminator, so the fill is pushed towards the look of rea
 the blur an L1 loss alone gives. Trained on NORMAL train-split images only (holes anywhere in the breast), so it
 learns what lesion-free tissue looks like; the attack (`gan_removal`) then erases test-split lesions with it.
 
-It is small (about 0.2 M parameters in the generator) because it must train on 2 CPU cores in minutes; a study-grade
+It is small (0.24 M parameters in the generator) because it must train on 2 CPU cores in minutes; a study-grade
 GAN (Zhou et al. 2021: a CycleGAN on 256-px lesion crops) is far larger. Weights are cached outside the repo (they
 derive from research-only images and are rebuilt by this module on first use, deterministically from a seed).
 
@@ -177,7 +177,7 @@ def train(windows: np.ndarray, steps: int, log=print) -> tuple[Generator, dict]:
 
 
 def cached_generator(images: dict, load_display, log=print) -> Generator:
-    """The trained generator, from /tmp/cadguard-cache or trained now (about 10 min on 2 cores)."""
+    """The trained generator, from /tmp/cadguard-cache or trained now (about 14 min on 2 cores)."""
     split = json.loads(SPLIT_PATH.read_text())["train"]
     refs = [r for r in sorted(split) if images[r]["label"] == "normal"]
     key = hashlib.sha256(json.dumps([refs, WINDOW, HOLE_MIN, HOLE_MAX, STEPS, BATCH, SEED, ADV_WEIGHT]).encode()).hexdigest()[:16]
