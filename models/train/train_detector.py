@@ -10,9 +10,9 @@ on clean validation images, ONNX export (opset 17, fp32, dynamic batch) to model
 metrics in results/detector_torch_metrics.json.
 
 Held out of training entirely: Carlini-Wagner L2 and lesion removal, by inpainting and by the small inpainting GAN
-(HELD_OUT), so the test metrics
-show how the detector generalises to attack families it never saw. The Square attack is not run for training (its
-queries are slow); random perturbations of its shape stand in for it (`square_shaped`).
+(HELD_OUT), so the test metrics show how the detector generalises to attack families it never saw. The Square
+attack is not run for training (its queries are slow); random perturbations of its shape stand in for it
+(`square_shaped`).
 """
 from __future__ import annotations
 

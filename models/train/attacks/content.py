@@ -25,13 +25,13 @@ def _noise_sigma(patch: np.ndarray, where: np.ndarray) -> float:
     return float(1.4826 * np.median(np.abs(vals - np.median(vals))) / 0.943)
 
 
-def _soft_disk(shape: tuple[int, int], cy: float, cx: float, radius: float, feather: float) -> np.ndarray:
+def soft_disk(shape: tuple[int, int], cy: float, cx: float, radius: float, feather: float) -> np.ndarray:
     yy, xx = np.mgrid[0:shape[0], 0:shape[1]]
     dist = np.hypot(yy - cy, xx - cx)
     return np.clip((radius + feather - dist) / max(feather, 1e-6), 0.0, 1.0)
 
 
-def _quantise8(x: np.ndarray) -> np.ndarray:
+def quantise8(x: np.ndarray) -> np.ndarray:
     return np.clip(np.round(x * 255.0), 0, 255) / 255.0
 
 
@@ -66,8 +66,8 @@ def transplant(target: np.ndarray, donor: np.ndarray, donor_circle: tuple[int, i
             tr0, tc0 = int(ys[k]), int(xs[k])
     tr0, tc0 = min(max(tr0, 0), h - ph), min(max(tc0, 0), w - pw)
     cy, cx = row - dr0, col - dc0
-    disk = _soft_disk((ph, pw), cy, cx, r, 0.4 * r)
-    ring = (disk == 0) & (_soft_disk((ph, pw), cy, cx, 1.5 * r, 1.0) > 0)
+    disk = soft_disk((ph, pw), cy, cx, r, 0.4 * r)
+    ring = (disk == 0) & (soft_disk((ph, pw), cy, cx, 1.5 * r, 1.0) > 0)
     tpatch = target[tr0:tr0 + ph, tc0:tc0 + pw].astype(np.float64)
     ring = ring if ring.sum() >= 16 else disk < 0.5
     shifted = patch - patch[ring].mean() + tpatch[ring].mean()
@@ -78,7 +78,7 @@ def transplant(target: np.ndarray, donor: np.ndarray, donor_circle: tuple[int, i
     out[tr0:tr0 + ph, tc0:tc0 + pw] = disk * shifted + (1 - disk) * tpatch
     region = np.zeros((h, w), dtype=np.float32)
     region[tr0:tr0 + ph, tc0:tc0 + pw] = disk
-    return _quantise8(np.clip(out, 0, 1)), region
+    return quantise8(np.clip(out, 0, 1)), region
 
 
 def remove_lesion(image: np.ndarray, circle: tuple[int, int, int], rng: np.random.Generator,
@@ -93,19 +93,19 @@ def remove_lesion(image: np.ndarray, circle: tuple[int, int, int], rng: np.rando
     patch = image[r0:r1, c0:c1].astype(np.float64)
     ph, pw = patch.shape
     cy, cx = row - r0, col - c0
-    hole = _soft_disk((ph, pw), cy, cx, r, 1.0) > 0
+    hole = soft_disk((ph, pw), cy, cx, r, 1.0) > 0
     factor = max(1, int(np.ceil(max(ph, pw) / work_size)))
     small_shape = (max(8, ph // factor), max(8, pw // factor))
     small = resize(patch, small_shape, order=1, anti_aliasing=True)
     small_hole = resize(hole.astype(float), small_shape, order=0) > 0
     filled = inpaint_biharmonic(small, small_hole)
     smooth = resize(filled, (ph, pw), order=1)
-    ring = (~hole) & (_soft_disk((ph, pw), cy, cx, 1.5 * r, 1.0) > 0)
+    ring = (~hole) & (soft_disk((ph, pw), cy, cx, 1.5 * r, 1.0) > 0)
     sigma = _noise_sigma(patch, ring)
     fill = smooth + rng.normal(0.0, sigma, (ph, pw))
-    disk = _soft_disk((ph, pw), cy, cx, r, 0.3 * r)
+    disk = soft_disk((ph, pw), cy, cx, r, 0.3 * r)
     out = image.astype(np.float64).copy()
     out[r0:r1, c0:c1] = disk * fill + (1 - disk) * patch
     region = np.zeros((h, w), dtype=np.float32)
     region[r0:r1, c0:c1] = disk
-    return _quantise8(np.clip(out, 0, 1)), region
+    return quantise8(np.clip(out, 0, 1)), region

@@ -24,8 +24,9 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from scipy import ndimage
 from skimage.transform import resize
+
+from .content import quantise8, soft_disk
 
 WINDOW = 256
 HOLE_MIN, HOLE_MAX = 12, 64       # training hole radii, px at the 1024-px display scale
@@ -210,7 +211,7 @@ def gan_remove(gen: Generator, image: np.ndarray, circle: tuple[int, int, int], 
     c0 = int(min(max(col - span // 2, 0), max(w - span, 0)))
     patch = image[r0:r0 + span, c0:c0 + span].astype(np.float64)
     ph, pw = patch.shape
-    work = resize(patch, (WINDOW, WINDOW), order=1, anti_aliasing=True) if scale > 1 or (ph, pw) != (WINDOW, WINDOW) else patch
+    work = resize(patch, (WINDOW, WINDOW), order=1, anti_aliasing=True) if (ph, pw) != (WINDOW, WINDOW) else patch
     fy, fx = WINDOW / ph, WINDOW / pw
     hole = _disk(WINDOW, (row - r0) * fy, (col - c0) * fx, radius * fy)
     z, mean, std = standardise(work, 1 - hole)
@@ -221,15 +222,13 @@ def gan_remove(gen: Generator, image: np.ndarray, circle: tuple[int, int, int], 
         fill = gen(x * (1 - m), m, torch.randn(x.shape, generator=g))[0, 0].numpy().astype(np.float64) * std + mean
     if (ph, pw) != (WINDOW, WINDOW):
         fill = resize(fill, (ph, pw), order=1)
-    yy, xx = np.mgrid[0:ph, 0:pw]
-    dist = np.hypot(yy - (row - r0), xx - (col - c0))
-    # A 3-px feather at the hole edge: the fill was made to continue its surroundings, so no wide blend is needed.
-    disk = np.clip((radius + 1.5 - dist) / 3.0, 0.0, 1.0)
+    # A 3-px feather centred on the hole edge: the fill was made to continue its surroundings, so no wide blend.
+    disk = soft_disk((ph, pw), row - r0, col - c0, radius - 1.5, 3.0)
     out = image.astype(np.float64).copy()
     out[r0:r0 + ph, c0:c0 + pw] = disk * fill + (1 - disk) * patch
     region = np.zeros((h, w), dtype=np.float32)
     region[r0:r0 + ph, c0:c0 + pw] = disk
-    return np.clip(np.round(np.clip(out, 0, 1) * 255.0), 0, 255) / 255.0, region
+    return quantise8(np.clip(out, 0, 1)), region
 
 
 def main() -> None:
