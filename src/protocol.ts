@@ -172,7 +172,7 @@ export interface CheckOptions {
    */
   voiIndex?: number;
   /**
-   * Compute the integrity signals (feature squeezing, noise consistency and texture, the detector model). `false` runs the
+   * Compute the integrity signals (feature squeezing, noise consistency and texture, the detector and content models). `false` runs the
    * classifier alone, for hosts that measure or need the bare CAD score: the image then cannot be cleared, so the
    * verdict is `'suspicious'` (or `'tampered'` on a provenance mismatch) with a flagged `'integrity-skipped'` signal,
    * and the decision is never `'show'`.
@@ -203,7 +203,8 @@ export interface IntegritySignal {
   detail: string;
   /**
    * Milliseconds this signal cost in the worker (`squeeze`: squeezing and the squeezed classifier runs; `residual`:
-   * the detector run; `noise`: the statistic and the display values it reads), to set against `timings.classify`.
+   * the detector run; `content`: the content model over every full-resolution tile; `noise`: the statistic and the
+   * display values it reads), to set against `timings.classify`.
    */
   ms?: number;
 }

@@ -5,8 +5,7 @@ lesion transplants from clean images (models/DETECTOR_CARD.md). This probe asks 
 display's own resolution: 128x128 windows of the 1024-px mini-MIAS images, clean vs the same images with a GAN fill
 (disk of radius 12-40 px at a random breast position, attacks/gan_inpaint.py) or a lesion transplant
 (attacks/content.py) in the window; train-split windows to train, val-split windows to measure. It is a study for
-the next detector, not part of the SDK: a full-resolution detector costs far more than half a classifier run on a
-CPU (the issue-4 cost rule), which is why it is not shipped.
+the next detector, not part of the SDK; train_content.py is its shipped, image-level successor.
 
     /usr/bin/python3 models/train/content_patch_probe.py     (about 4 min on 2 cores; needs the GAN, trained on
                                                                first use, about 14 min)

@@ -42,19 +42,7 @@ SOURCES = {
 def render(display: np.ndarray, rng: np.random.Generator, noise: float, bits: int, gamma: float, sharpen: float,
            down: int, jpeg: int | None, streaks: float) -> tuple[bytes, str]:
     """One clean image through one simulated chain; returns encoded bytes and the file extension."""
-    x = np.clip(display, 0, 1) ** gamma
-    if down > 1:
-        h, w = x.shape
-        small = x[: h // down * down, : w // down * down].reshape(h // down, down, w // down, down).mean(axis=(1, 3))
-        x = np.asarray(Image.fromarray(small.astype(np.float32), mode="F").resize((w, h), Image.BILINEAR), dtype=np.float64)
-    if sharpen != 0:
-        blurred = gaussian_filter(x, 2.0)
-        x = x + sharpen * (x - blurred)
-    if noise > 0:
-        x = x + noise * np.sqrt(0.3 + np.clip(x, 0, 1)) * rng.standard_normal(x.shape)
-    if streaks > 0:
-        x = x + streaks * rng.standard_normal(x.shape[1])[None, :]
-    x = np.clip(x, 0, 1)
+    x = simulate(display, rng, noise, gamma, sharpen, down, streaks)
     if jpeg is not None:
         buffer = io.BytesIO()
         Image.fromarray(np.round(x * 255).astype(np.uint8), mode="L").save(buffer, format="JPEG", quality=jpeg)
@@ -68,6 +56,32 @@ def render(display: np.ndarray, rng: np.random.Generator, noise: float, bits: in
         # Stored values of `bits` bits in a 16-bit PNG, scaled to the full range as a viewer export would.
         Image.fromarray(np.round(stored * (65535 / levels)).astype(np.uint16), mode="I;16").save(buffer, format="PNG")
     return buffer.getvalue(), "png"
+
+
+def delivered(display: np.ndarray, rng: np.random.Generator, noise: float, bits: int, gamma: float, sharpen: float,
+              down: int, jpeg: int | None, streaks: float) -> np.ndarray:
+    """The display values a viewer would decode from `render`'s file (same chain, no file in between)."""
+    data, _ = render(display, rng, noise, bits, gamma, sharpen, down, jpeg, streaks)
+    decoded = np.asarray(Image.open(io.BytesIO(data)), dtype=np.float64)
+    return decoded / (255.0 if jpeg is not None or bits <= 8 else 65535.0)
+
+
+def simulate(display: np.ndarray, rng: np.random.Generator, noise: float, gamma: float, sharpen: float, down: int,
+             streaks: float) -> np.ndarray:
+    """The chain's analogue part, before storage: tone curve, resolution, processing, noise, streaks."""
+    x = np.clip(display, 0, 1) ** gamma
+    if down > 1:
+        h, w = x.shape
+        small = x[: h // down * down, : w // down * down].reshape(h // down, down, w // down, down).mean(axis=(1, 3))
+        x = np.asarray(Image.fromarray(small.astype(np.float32), mode="F").resize((w, h), Image.BILINEAR), dtype=np.float64)
+    if sharpen != 0:
+        blurred = gaussian_filter(x, 2.0)
+        x = x + sharpen * (x - blurred)
+    if noise > 0:
+        x = x + noise * np.sqrt(0.3 + np.clip(x, 0, 1)) * rng.standard_normal(x.shape)
+    if streaks > 0:
+        x = x + streaks * rng.standard_normal(x.shape[1])[None, :]
+    return np.clip(x, 0, 1)
 
 
 def main() -> None:

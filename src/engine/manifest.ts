@@ -11,7 +11,11 @@ export interface ExpectedOutput {
 /** One model as `models/manifest.json` describes it. */
 export interface ModelEntry {
   id: string;
-  role: 'classifier' | 'detector';
+  /**
+   * `'classifier'`: the CAD model (exactly one). `'detector'`: the residual detector on the classifier's tensor.
+   * `'content'`: the local content detector on full-resolution display tiles (preprocess `'display-tiles-v1'`).
+   */
+  role: 'classifier' | 'detector' | 'content';
   version: string;
   file: string;
   sha256: string;
@@ -20,7 +24,10 @@ export interface ModelEntry {
     name: string;
     shape: number[];
     layout: 'NCHW';
-    /** Preprocessing id: `'mammo-crop-v1'` (breast crop, orientation, standardisation) or `'resize-v1'`. */
+    /**
+     * Preprocessing id: `'mammo-crop-v1'` (breast crop, orientation, standardisation), `'resize-v1'`, or for the
+     * content role `'display-tiles-v1'` (display values, whole tiles of the input's size, zero-padded).
+     */
     preprocess: string;
     /** `'dynamic'` when the model takes a batch dimension other than 1 (the squeezed variants then run as one batch). */
     batch?: 'dynamic' | 'static';
@@ -55,7 +62,7 @@ export interface Manifest {
   integrity: IntegrityCalibration | null;
 }
 
-const roles = new Set(['classifier', 'detector']);
+const roles = new Set(['classifier', 'detector', 'content']);
 
 function fail(what: string, manifestUrl: string): never {
   throw new GuardError('model-load', `model manifest ${manifestUrl} is invalid: ${what}`);
@@ -72,7 +79,7 @@ export function parseManifest(json: unknown, manifestUrl: string): Manifest {
     for (const key of ['id', 'version', 'file', 'sha256', 'training'] as const) {
       if (typeof entry?.[key] !== 'string' || entry[key].length === 0) fail(`${where}.${key} must be a non-empty string`, manifestUrl);
     }
-    if (!roles.has(entry.role)) fail(`${where}.role must be "classifier" or "detector", got ${JSON.stringify(entry.role)}`, manifestUrl);
+    if (!roles.has(entry.role)) fail(`${where}.role must be "classifier", "detector" or "content", got ${JSON.stringify(entry.role)}`, manifestUrl);
     if (!/^[0-9a-f]{64}$/.test(entry.sha256)) fail(`${where}.sha256 must be 64 lower-case hex digits`, manifestUrl);
     const shape = entry.input?.shape;
     if (!Array.isArray(shape) || shape.length !== 4 || shape[0] !== 1 || shape[1] !== 1 || !shape.every((d) => Number.isInteger(d) && d > 0)) {
@@ -85,7 +92,13 @@ export function parseManifest(json: unknown, manifestUrl: string): Manifest {
     return { ...entry, url: new URL(entry.file, manifestUrl).href };
   });
   if (parsed.filter((m) => m.role === 'classifier').length !== 1) fail('exactly one model must have role "classifier"', manifestUrl);
-  if (parsed.filter((m) => m.role === 'detector').length > 1) fail('at most one model may have role "detector"', manifestUrl);
+  for (const role of ['detector', 'content']) {
+    if (parsed.filter((m) => m.role === role).length > 1) fail(`at most one model may have role "${role}"`, manifestUrl);
+  }
+  const content = parsed.find((m) => m.role === 'content');
+  if (content && (content.input.preprocess !== 'display-tiles-v1' || content.input.shape[2] !== content.input.shape[3] || content.input.batch !== 'dynamic')) {
+    fail(`the "content" model ${content.id} needs preprocess "display-tiles-v1", a square tile and batch "dynamic"`, manifestUrl);
+  }
   return { schema: 1, models: parsed, integrity: parseIntegrity((json as { integrity?: unknown }).integrity, manifestUrl) };
 }
 

@@ -1,7 +1,9 @@
+import { assembleContent, tileBatch, tileGrid, type ContentMap } from '../detect/content-tiles.js';
 import { SQUEEZE_VARIANTS, squeezeDisagreement, squeezedBatch } from '../detect/feature-squeeze.js';
 import { fuseIntegrity, type Integrity } from '../detect/integrity.js';
 import { noiseConsistency } from '../detect/noise-consistency.js';
 import { noiseTexture } from '../detect/noise-texture.js';
+import { noiseTileGrid } from '../detect/noise-tiles.js';
 import { provenanceSignal } from '../detect/provenance.js';
 import type { Engine, RunModel } from '../engine/engine.js';
 import type { Manifest, ModelEntry } from '../engine/manifest.js';
@@ -48,25 +50,31 @@ export async function checkImage(context: CheckContext, image: WireImage, expect
     JSON.stringify(detector.input.normalisation ?? null) === JSON.stringify(classifier.input.normalisation ?? null);
   const detectorInput = detector && integrityOn ? (sameInput ? input : toModelInput(detector.input, display)) : null;
   const [, , modelHeight, modelWidth] = classifier.input.shape;
+  const content = integrityOn ? context.manifest.models.find((m) => m.role === 'content') : undefined;
+  // The noise signals and the content model read every display value as float32: materialised once, here.
+  const displayStart = performance.now();
+  const displayed = integrityOn ? displayValues(display) : null;
+  const displayMs = performance.now() - displayStart;
 
   const { result, backend, fallback } = await context.engine.runCheck(async (run) => {
     const t0 = performance.now();
     const outputs = await run(classifier.id, input.tensor);
     const t1 = performance.now();
-    if (!integrityOn) return { outputs, squeezedScores: null, detectorOutputs: null, classifyMs: t1 - t0, signalMs: {} };
+    if (!integrityOn) return { outputs, squeezedScores: null, detectorOutputs: null, contentMap: null, classifyMs: t1 - t0, signalMs: {} };
     const squeezedScores = await runSqueezed(run, classifier, squeezedBatch(input.tensor, modelWidth, modelHeight));
     const t2 = performance.now();
     const detectorOutputs = detector && detectorInput ? await run(detector.id, detectorInput.tensor) : null;
     const signalMs: Record<string, number> = { squeeze: t2 - t1 };
     if (detectorOutputs) signalMs.residual = performance.now() - t2;
-    return { outputs, squeezedScores, detectorOutputs, classifyMs: t1 - t0, signalMs };
+    const t3 = performance.now();
+    const contentMap = content && displayed ? await runContent(run, content, displayed, stored.width, stored.height) : null;
+    if (contentMap) signalMs.content = performance.now() - t3;
+    return { outputs, squeezedScores, detectorOutputs, contentMap, classifyMs: t1 - t0, signalMs };
   });
   const signalMs: Record<string, number> = result.signalMs;
   const noiseStart = performance.now();
-  // Only the two noise signals need every display value as float32: integer images materialise them here, not before.
-  const displayed = integrityOn ? displayValues(display) : null;
   const noise = displayed ? noiseConsistency(displayed, stored.width, stored.height) : null;
-  if (noise) signalMs.noise = performance.now() - noiseStart;
+  if (noise) signalMs.noise = displayMs + performance.now() - noiseStart;
   const textureStart = performance.now();
   const texture = displayed ? noiseTexture(displayed, stored.width, stored.height) : null;
   if (texture) signalMs.texture = performance.now() - textureStart;
@@ -98,11 +106,21 @@ export async function checkImage(context: CheckContext, image: WireImage, expect
   if (result.detectorOutputs) {
     signals.push({ id: 'residual', value: result.detectorOutputs.score[0], flagged: false, ms: signalMs.residual, detail: 'learned detector on high-pass noise residuals' });
   }
+  const contentMap = result.contentMap;
+  if (contentMap) {
+    signals.push({ id: 'content', value: contentMap.value, flagged: false, ms: signalMs.content, detail: `learned detector of generated (GAN) fills on the full-resolution display, ${contentMap.mapWidth} x ${contentMap.mapHeight} cells of ${contentMap.cell} px (largest 3x3 mean cell logit)` });
+  }
   if (provenance) signals.push(provenance);
   const integrity = integrityOn ? fuseIntegrity(signals, context.manifest.integrity) : skippedIntegrity(signals, context.manifest.integrity);
-  const tamperHeatmap: Heatmap | undefined = noise
-    ? { width: noise.mapWidth, height: noise.mapHeight, data: overlay(noise.map, texture?.map), region: { x: 0, y: 0, width: stored.width, height: stored.height, flipped: false } }
-    : undefined;
+  const wholeImage = { x: 0, y: 0, width: stored.width, height: stored.height, flipped: false };
+  const noiseOverlay = noise ? overlay(noise.map, texture?.map) : null;
+  let tamperHeatmap: Heatmap | undefined;
+  if (contentMap) {
+    const data = noiseOverlay ? onContentGrid(contentMap, noiseOverlay, stored.width, stored.height) : contentMap.map;
+    tamperHeatmap = { width: contentMap.mapWidth, height: contentMap.mapHeight, data, region: wholeImage };
+  } else if (noise && noiseOverlay) {
+    tamperHeatmap = { width: noise.mapWidth, height: noise.mapHeight, data: noiseOverlay, region: wholeImage };
+  }
   const policyDecision = decide(integrity.verdict, context.policy);
   // Fail closed whatever the policy: a check without integrity signals never clears an image.
   const decision = !integrityOn && policyDecision === 'show' ? 'review' : policyDecision;
@@ -170,6 +188,40 @@ async function runSqueezed(run: RunModel, classifier: ModelEntry, batch: Float32
   const scores = new Float32Array(SQUEEZE_VARIANTS);
   for (let k = 0; k < SQUEEZE_VARIANTS; k++) scores[k] = (await run(classifier.id, batch.subarray(k * size, (k + 1) * size))).score[0];
   return scores;
+}
+
+/** Tiles of the display through the content model, a few at a time (memory stays flat on full-field images). */
+async function runContent(run: RunModel, model: ModelEntry, displayed: Float32Array, width: number, height: number): Promise<ContentMap> {
+  const grid = tileGrid(width, height, model.input.shape[3]);
+  const parts: Float32Array[] = [];
+  for (let first = 0; first < grid.count; first += CONTENT_BATCH) {
+    const n = Math.min(CONTENT_BATCH, grid.count - first);
+    parts.push((await run(model.id, tileBatch(displayed, width, height, grid, first, n), n)).heatmap);
+  }
+  const heatmaps = new Float32Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    heatmaps.set(part, offset);
+    offset += part.length;
+  }
+  return assembleContent(heatmaps, grid, width, height);
+}
+
+const CONTENT_BATCH = 8;
+
+/** The noise overlay sampled onto the content map's finer cells: the tamper heatmap shows the stronger per cell. */
+function onContentGrid(content: ContentMap, noise: Float32Array, width: number, height: number): Float32Array {
+  const { tile, mapWidth, mapHeight } = noiseTileGrid(width, height);
+  const data = Float32Array.from(content.map);
+  for (let cy = 0; cy < content.mapHeight; cy++) {
+    const ty = Math.min(mapHeight - 1, Math.floor(((cy + 0.5) * content.cell - 1) / tile));
+    for (let cx = 0; cx < content.mapWidth; cx++) {
+      const tx = Math.min(mapWidth - 1, Math.floor(((cx + 0.5) * content.cell - 1) / tile));
+      const i = cy * content.mapWidth + cx;
+      data[i] = Math.max(data[i], noise[ty * mapWidth + tx]);
+    }
+  }
+  return data;
 }
 
 /** The two noise maps share one tile grid: the tamper heatmap shows the stronger of them per tile. */

@@ -196,8 +196,10 @@ def cached_generator(images: dict, load_display, log=print) -> Generator:
     return gen.eval()
 
 
-def gan_remove(gen: Generator, image: np.ndarray, circle: tuple[int, int, int], rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def gan_remove(gen: Generator, image: np.ndarray, circle: tuple[int, int, int], rng: np.random.Generator,
+               at_8_bits: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Erase the lesion at `circle` (row, col, r) with the generator; returns (image at 8 bits, soft region mask).
+    With `at_8_bits=False` the image stays float, for a caller that stores it as its own source would.
 
     The hole is the removal attack's (1.3 r, at least 13 px). A lesion whose hole does not fit in half the window is
     filled at a coarser scale (window of 256 px after downscaling) and the fill upsampled.
@@ -228,7 +230,7 @@ def gan_remove(gen: Generator, image: np.ndarray, circle: tuple[int, int, int], 
     out[r0:r0 + ph, c0:c0 + pw] = disk * fill + (1 - disk) * patch
     region = np.zeros((h, w), dtype=np.float32)
     region[r0:r0 + ph, c0:c0 + pw] = disk
-    return quantise8(np.clip(out, 0, 1)), region
+    return (quantise8(np.clip(out, 0, 1)) if at_8_bits else np.clip(out, 0, 1)), region
 
 
 def main() -> None:

@@ -1,0 +1,286 @@
+"""Trains the content detector: a small residual CNN that reads the display image at its FULL resolution.
+
+The shipped residual detector reads the classifier's 512-px tensor; at that scale the inpainting GAN's fills and
+lesion transplants look like clean tissue (models/DETECTOR_CARD.md). content_patch_probe.py showed the fill's
+texture is visible at the display's own resolution. This model is that probe made fully convolutional and local:
+
+    display tile [N,1,256,256] (display values in [0,1], unstandardised) -> fixed SRM bank -> 4 conv blocks to
+    stride 8 -> per-cell tamper probability [N,1,32,32] (and a tile score)
+
+The SDK runs it on 256-px tiles covering the whole display image and takes the largest 3x3-smoothed cell logit as
+the `content` signal. Trained on pairs of 256-px windows at one place of a train-split image: the image as its source
+delivers it (stored, or through a simulated acquisition chain of make_source_variants.py) and the same delivered
+image with a GAN fill (attacks/gan_inpaint.py), made after delivery and saved as that source saves (8 bits, JPEG,
+12-16 bits), as a forger would; plus clean windows anywhere (background, skin line, film edge). It is the same
+generator the test set's `gan_removal` uses: this measures detection of a KNOWN generator, not of GAN fills in
+general. Two chains are kept out of training to measure unseen sources; classical inpainting (`removal`) and
+transplants are never shown to it.
+
+    /usr/bin/python3 models/train/train_content.py        (about 10 min on 2 cores; the GAN is trained first if
+                                                          /tmp/cadguard-cache lacks it, about 14 min)
+Writes models/content.onnx, its manifest entry and results/content_training.json.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import onnx
+import torch
+import torch.nn.functional as F
+from PIL import Image
+from torch import nn
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from attacks.content import quantise8  # noqa: E402
+from attacks.gan_inpaint import cached_generator, gan_remove  # noqa: E402
+from attacks.suite import load_display, load_mias  # noqa: E402
+from export import validation_values, write_manifest  # noqa: E402
+from make_source_variants import SOURCES, delivered  # noqa: E402
+from metrics import auc  # noqa: E402
+from train_detector import ResidualDetector, block  # noqa: E402
+from webgpu_safe import pad_first_conv_channels  # noqa: E402
+
+MODELS_DIR = Path(__file__).resolve().parents[1]
+RESULTS = Path(__file__).resolve().parent / "results" / "content_training.json"
+MANIFEST_ID = "cadguard-content"
+TILE = 256
+STRIDE = 8
+CHAINS_PER_IMAGE = 2
+FILLS_PER_CHAIN = 3
+CLEAN_PER_CHAIN = 3
+JPEG_QUALITIES = (80, 85, 90, 95)
+STEPS = 3000
+BATCH = 16
+SEED = 5303
+# Kept out of training, so the source test measures chains the content detector never saw.
+UNSEEN_SOURCES = ("ffdm-16bit-highnoise", "digitiser-streaks-12bit")
+
+
+class ContentDetector(ResidualDetector):
+    """The residual detector's front and head on a shorter body (4 blocks, 16 channels): about 400 multiply-adds per
+    display pixel, because it runs on every display pixel rather than on a 512-px tensor."""
+
+    def __init__(self) -> None:
+        super().__init__(width=8)
+        self.body = nn.Sequential(block(6, 8, stride=2), block(8, 16, stride=2), block(16, 16, stride=2),
+                                  block(16, 16, dilation=2))
+        self.heat = nn.Conv2d(16, 1, 1)
+
+
+def fill_radius(rng: np.random.Generator) -> int:
+    """Lesion radii like mini-MIAS's (most 10-50 px at 1024 px, a few up to 150)."""
+    return int(rng.uniform(8, 50) if rng.random() < 0.7 else rng.uniform(50, 130))
+
+
+def chain(rng: np.random.Generator, allowed: list[str]) -> tuple | None:
+    """A random acquisition chain (None: the image as stored). JPEG chains come twice as often and at varied quality:
+    block artefacts are the clean texture most like a fill's edge."""
+    if rng.random() < 0.3:
+        return None
+    names = allowed + [n for n in allowed if SOURCES[n][5] is not None]
+    params = SOURCES[names[int(rng.integers(len(names)))]]
+    if params[5] is not None:
+        params = params[:5] + (int(rng.choice(JPEG_QUALITIES)),) + params[6:]
+    return params
+
+
+def through(window: np.ndarray, params: tuple | None, seed: int) -> np.ndarray:
+    return window if params is None else delivered(window, np.random.default_rng(seed), *params)
+
+
+def cell_target(region: np.ndarray) -> np.ndarray:
+    """1 where a cell is mostly fill, 0 where untouched, -1 (ignored) on the feathered edge."""
+    cells = region.reshape(TILE // STRIDE, STRIDE, TILE // STRIDE, STRIDE).mean(axis=(1, 3))
+    return np.where(cells >= 0.5, 1.0, np.where(cells <= 0.02, 0.0, -1.0)).astype(np.float32)
+
+
+def stored_as_source(image: np.ndarray, params: tuple | None) -> np.ndarray:
+    """A manipulated image saved the way its source stores images (the film scans: 8 bits; JPEG sources re-saved)."""
+    if params is None:
+        return quantise8(image)
+    _, bits, _, _, _, jpeg, _ = params
+    if jpeg is not None:
+        buffer = io.BytesIO()
+        Image.fromarray(np.round(np.clip(image, 0, 1) * 255).astype(np.uint8), mode="L").save(buffer, format="JPEG", quality=jpeg)
+        return np.asarray(Image.open(buffer), dtype=np.float64) / 255
+    levels = 2 ** bits - 1
+    return np.round(np.clip(image, 0, 1) * levels) / levels
+
+
+def make_windows(refs: list[str], images: dict, gen, rng: np.random.Generator, allowed: list[str]) -> dict:
+    """Pairs of windows at one place: a delivered image (stored, or through a simulated chain) and the same image with
+    a GAN fill made AFTER delivery and saved as that source saves, as a forger would; plus clean windows anywhere."""
+    xs, targets, kinds = [], [], []
+    zeros = np.zeros((TILE // STRIDE,) * 2, np.float32)
+    for ref in refs:
+        stored = load_display(ref, images).astype(np.float64)
+        h, w = stored.shape
+        for _ in range(CHAINS_PER_IMAGE):
+            params = chain(rng, allowed)
+            d = through(stored, params, int(rng.integers(2 ** 31)))
+            inside = np.argwhere(d > 0.25)
+            for _ in range(FILLS_PER_CHAIN):
+                cy, cx = (int(v) for v in inside[rng.integers(len(inside))])
+                filled, region = gan_remove(gen, d, (cy, cx, fill_radius(rng)), rng, at_8_bits=False)
+                filled = stored_as_source(filled, params)
+                oy, ox = rng.integers(-TILE // 2 + 16, TILE // 2 - 16, 2)
+                y0 = int(min(max(cy + oy - TILE // 2, 0), h - TILE))
+                x0 = int(min(max(cx + ox - TILE // 2, 0), w - TILE))
+                xs += [d[y0:y0 + TILE, x0:x0 + TILE], filled[y0:y0 + TILE, x0:x0 + TILE]]
+                targets += [zeros, cell_target(region[y0:y0 + TILE, x0:x0 + TILE])]
+                kinds += ["clean", "gan_fill"]
+            for _ in range(CLEAN_PER_CHAIN):   # anywhere: background, skin line, labels, film edge
+                y0, x0 = int(rng.integers(0, h - TILE + 1)), int(rng.integers(0, w - TILE + 1))
+                xs.append(d[y0:y0 + TILE, x0:x0 + TILE])
+                targets.append(zeros)
+                kinds.append("clean")
+    return {"x": torch.from_numpy(np.stack(xs)[:, None].astype(np.float32)),
+            "target": torch.from_numpy(np.stack(targets)[:, None]), "kind": np.array(kinds)}
+
+
+def loss_of(model: ContentDetector, x: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    score, heat = model.logits(x)
+    known = target >= 0
+    cells = F.binary_cross_entropy_with_logits(heat[known], target[known])
+    tile = F.binary_cross_entropy_with_logits(score, (target.flatten(1).amax(1) > 0).float())
+    return cells + 0.5 * tile
+
+
+def tile_cells(model: ContentDetector, display: np.ndarray) -> np.ndarray:
+    """Cell logits over a whole display image, tile by tile as the SDK runs it (zero padding to whole tiles)."""
+    h, w = display.shape
+    th, tw = math.ceil(h / TILE), math.ceil(w / TILE)
+    padded = np.zeros((th * TILE, tw * TILE), np.float32)
+    padded[:h, :w] = display
+    tiles = padded.reshape(th, TILE, tw, TILE).transpose(0, 2, 1, 3).reshape(-1, 1, TILE, TILE)
+    with torch.no_grad():
+        heat = torch.cat([model.logits(torch.from_numpy(tiles[i:i + 8]))[1] for i in range(0, len(tiles), 8)])
+    c = TILE // STRIDE
+    cells = heat.numpy().reshape(th, tw, c, c).transpose(0, 2, 1, 3).reshape(th * c, tw * c)
+    return cells[: math.ceil(h / STRIDE), : math.ceil(w / STRIDE)]
+
+
+def image_value(cells: np.ndarray) -> float:
+    """The SDK's `content` value: the largest 3x3 mean of cell logits (edge cells average what they have)."""
+    padded = np.pad(cells.astype(np.float64), 1)
+    ones = np.pad(np.ones_like(cells, dtype=np.float64), 1)
+    h, w = cells.shape
+    total = sum(padded[dy:dy + h, dx:dx + w] for dy in range(3) for dx in range(3))
+    count = sum(ones[dy:dy + h, dx:dx + w] for dy in range(3) for dx in range(3))
+    return float((total / count).max())
+
+
+def image_level(model: ContentDetector, refs: list[str], images: dict, gen, rng: np.random.Generator) -> dict:
+    """Whole val images, per chain: clean vs one GAN fill at a random breast position made after delivery."""
+    model.eval()
+    clean, fills = {}, {}
+    for ref in refs:
+        stored = load_display(ref, images).astype(np.float64)
+        for name, params in [("stored", None)] + list(SOURCES.items()):
+            d = through(stored, params, int(rng.integers(2 ** 31)))
+            clean.setdefault(name, []).append(image_value(tile_cells(model, d)))
+            inside = np.argwhere(d > 0.25)
+            cy, cx = (int(v) for v in inside[rng.integers(len(inside))])
+            filled, _ = gan_remove(gen, d, (cy, cx, fill_radius(rng)), rng, at_8_bits=False)
+            fills.setdefault(name, []).append(image_value(tile_cells(model, stored_as_source(filled, params))))
+    every_clean = np.concatenate([np.array(v) for v in clean.values()])
+    threshold = float(np.quantile(every_clean, 0.99))
+    result = {"clean_images": len(every_clean), "clean_p99": round(threshold, 3), "clean_max": round(float(every_clean.max()), 3),
+              "by_chain": {}}
+    for name in clean:
+        c, f = np.array(clean[name]), np.array(fills[name])
+        result["by_chain"][name] = {
+            "unseen_in_training": name in UNSEEN_SOURCES, "n": len(f),
+            "auc": round(auc(np.r_[c, f], np.r_[np.zeros(len(c)), np.ones(len(f))]), 4),
+            "tpr_at_clean_p99": round(float(np.mean(f > threshold)), 4), "clean_max": round(float(c.max()), 3),
+            "fill_median": round(float(np.median(f)), 3)}
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=MODELS_DIR, help="folder for content.onnx and manifest.json (a trial elsewhere leaves the shipped ones)")
+    args = parser.parse_args()
+    torch.set_num_threads(2)
+    torch.manual_seed(SEED)
+    started = time.time()
+    images, _ = load_mias()
+    gen = cached_generator(images, load_display)
+    split = json.loads((Path(__file__).resolve().parent / "split.json").read_text())
+    allowed = [s for s in SOURCES if s not in UNSEEN_SOURCES]
+    rng = np.random.default_rng(SEED)
+    data = make_windows(sorted(split["train"]), images, gen, rng, allowed)
+    val = make_windows(sorted(split["val"]), images, gen, np.random.default_rng(SEED + 1), list(SOURCES))
+    print(f"{len(data['x'])} train windows, {len(val['x'])} val windows ({time.time() - started:.0f} s)", flush=True)
+    model = ContentDetector()
+    opt = torch.optim.AdamW(model.parameters(), 2e-3, weight_decay=1e-4)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, 2e-3, total_steps=STEPS)
+    g = torch.Generator().manual_seed(SEED)
+    history = []
+    for step in range(1, STEPS + 1):
+        model.train()
+        pick = torch.randint(0, len(data["x"]), (BATCH,), generator=g)
+        x, t = data["x"][pick], data["target"][pick]
+        if float(torch.rand(1, generator=g)) < 0.5:
+            x, t = x.flip(3), t.flip(3)
+        loss = loss_of(model, x, t)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
+        if step % 250 == 0 or step == STEPS:
+            model.eval()
+            with torch.no_grad():
+                scores = torch.cat([model.logits(val["x"][i:i + 32])[0] for i in range(0, len(val["x"]), 32)]).numpy().ravel()
+            clean, fake = scores[val["kind"] == "clean"], scores[val["kind"] == "gan_fill"]
+            row = {"step": step, "loss": round(float(loss), 4), "seconds": round(time.time() - started),
+                   "window_auc": round(auc(np.r_[clean, fake], np.r_[np.zeros(len(clean)), np.ones(len(fake))]), 4),
+                   "window_tpr_at_clean_p99": round(float(np.mean(fake > np.quantile(clean, 0.99))), 4)}
+            history.append(row)
+            print(json.dumps(row), flush=True)
+    model.eval()
+    whole = image_level(model, sorted(split["val"]), images, gen, np.random.default_rng(SEED + 2))
+    print(json.dumps(whole), flush=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / "content.onnx"
+    torch.onnx.export(model, torch.zeros(1, 1, TILE, TILE), str(path), opset_version=17, input_names=["image"],
+                      output_names=["score", "heatmap"], do_constant_folding=True,
+                      dynamic_axes={"image": {0: "batch"}, "score": {0: "batch"}, "heatmap": {0: "batch"}})
+    onnx.checker.check_model(onnx.load(str(path)), full_check=True)
+    pad_first_conv_channels(str(path))
+    blob = path.read_bytes()
+    params = sum(p.numel() for p in model.parameters())
+    train_info = (f"ContentDetector ({params} parameters), {STEPS} steps of {BATCH} 256-px windows, pairs clean / GAN fill "
+                  f"from {len(split['train'])} mini-MIAS train-split images (research-only data set; a research/evaluation "
+                  f"model) through simulated acquisition chains except {', '.join(UNSEEN_SOURCES)}; models/train/train_content.py")
+    import hashlib
+    write_manifest(args.out / "manifest.json", {
+        "id": MANIFEST_ID, "role": "content", "version": "0.1.0", "file": path.name,
+        "sha256": hashlib.sha256(blob).hexdigest(), "bytes": len(blob),
+        "input": {"name": "image", "shape": [1, 1, TILE, TILE], "layout": "NCHW", "preprocess": "display-tiles-v1",
+                  "batch": "dynamic", "display": "display values in [0,1] after VOI, full resolution, zero-padded 256-px tiles"},
+        "outputs": [
+            {"name": "score", "shape": [1], "range": [0, 1], "meaning": "probability that the tile holds a learned (GAN) fill"},
+            {"name": "heatmap", "shape": [1, 1, TILE // STRIDE, TILE // STRIDE], "range": [0, 1],
+             "meaning": "per-cell (8x8 display pixels) probability of a learned fill"},
+        ],
+        "thresholds": {},
+        "validation": validation_values(model, TILE),
+        "training": train_info,
+    })
+    (RESULTS if args.out == MODELS_DIR else args.out / RESULTS.name).write_text(json.dumps({"windows": {"train": len(data["x"]), "val": len(val["x"])}, "parameters": params,
+                                   "unseen_sources": UNSEEN_SOURCES, "history": history, "val_images": whole,
+                                   "seconds": round(time.time() - started)}, indent=2) + "\n")
+    print(f"wrote {path} ({len(blob)} bytes) in {time.time() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,52 @@
+// The content signal end to end: a manifest with a content-role model makes every check tile the full-resolution
+// display through it, on either backend, and report the value train_content.py's own code computes for the same
+// image in PyTorch (test/fixtures/models/content-reference.json, written by make_test_models.py).
+import { createGuard } from '../dist/index.js';
+import { parseManifest } from '../src/engine/manifest.js';
+import { GuardError } from '../src/errors.js';
+import { assert, assertClose } from './support/helpers.js';
+
+const manifestUrl = '/test/fixtures/models/manifest-content.json';
+
+/** Twin of make_test_models.py's content_pattern: 8-bit structure at every scale. */
+function contentPattern(width: number, height: number): Uint8Array {
+  const pixels = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) pixels[y * width + x] = (x * 7 + y * 13 + ((x * y) % 29)) % 256;
+  return pixels;
+}
+
+describe('content signal', () => {
+  for (const backend of ['wasm', 'webgpu'] as const) {
+    it(`reports the PyTorch reference value over whole tiles of the display (${backend})`, async () => {
+      const reference = await (await fetch('/test/fixtures/models/content-reference.json')).json();
+      const guard = await createGuard({ manifestUrl, backend, allowSoftwareAdapter: true });
+      try {
+        const { width, height } = reference;
+        const report = await guard.check({ data: contentPattern(width, height), width, height }, { heatmap: true });
+        assert(report.backend === backend, `ran on ${report.backend}`);
+        const content = report.integrity.signals.find((s) => s.id === 'content');
+        assert(content && content.value !== null, `content signal reported: ${JSON.stringify(report.integrity.signals)}`);
+        assertClose(content.value, reference.value, 1e-3, `content value on ${backend}`);
+        assert(Number.isFinite(content.ms) && content.ms! >= 0, 'content timing');
+        const heatmap = report.integrity.heatmap!;
+        assert(heatmap.width === Math.ceil(width / 8) && heatmap.height === Math.ceil(height / 8), `tamper heatmap on the content cells: ${heatmap.width} x ${heatmap.height}`);
+        // Without a calibration in this manifest the guard cannot clear the image whatever the value.
+        assert(report.integrity.verdict !== 'pass' && report.decision !== 'show', 'uncalibrated: never show');
+      } finally {
+        await guard.dispose();
+      }
+    });
+  }
+
+  it('rejects a content model whose manifest entry cannot be tiled', async () => {
+    const manifest = await (await fetch(manifestUrl)).json();
+    manifest.models[1].input.preprocess = 'resize-v1';
+    let error: unknown;
+    try {
+      parseManifest(manifest, new URL(manifestUrl, location.href).href);
+    } catch (e) {
+      error = e;
+    }
+    assert(error instanceof GuardError && error.code === 'model-load' && /display-tiles-v1/.test(error.message), `model-load naming the preprocess: ${error}`);
+  });
+});

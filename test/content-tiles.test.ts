@@ -1,0 +1,51 @@
+// The content signal's tiling: every display pixel reaches exactly one tile at its own place, padding is zero, and
+// the cells come back to the right place on the image with the value read as the largest 3x3 mean logit.
+import { assembleContent, tileBatch, tileGrid } from '../src/detect/content-tiles.js';
+import { assert, assertClose } from './support/helpers.js';
+
+describe('content tiles', () => {
+  it('cuts an image that is not a multiple of the tile into zero-padded tiles without losing a pixel', () => {
+    const width = 37;
+    const height = 21;
+    const display = Float32Array.from({ length: width * height }, (_, i) => 1 + i);
+    const grid = tileGrid(width, height, 16);
+    assert([grid.across, grid.down, grid.count].join() === '3,2,6', `grid ${JSON.stringify(grid)}`);
+    const batch = tileBatch(display, width, height, grid, 0, grid.count);
+    let seen = 0;
+    for (let t = 0; t < grid.count; t++) {
+      const tx = t % grid.across;
+      const ty = Math.floor(t / grid.across);
+      for (let y = 0; y < 16; y++) {
+        for (let x = 0; x < 16; x++) {
+          const sx = tx * 16 + x;
+          const sy = ty * 16 + y;
+          const value = batch[(t * 16 + y) * 16 + x];
+          if (sx < width && sy < height) {
+            assert(value === display[sy * width + sx], `tile ${t} (${x}, ${y}) holds ${value}`);
+            seen++;
+          } else assert(value === 0, `padding of tile ${t} (${x}, ${y}) is ${value}`);
+        }
+      }
+    }
+    assert(seen === width * height, `${seen} pixels reached the tiles`);
+    // A later chunk of tiles is the same as the same tiles cut in one go.
+    assert(tileBatch(display, width, height, grid, 4, 2).every((v, i) => v === batch[4 * 256 + i]), 'a chunk of tiles differs');
+  });
+
+  it('puts cells back on the image and reads the value from the hottest 3x3 neighbourhood', () => {
+    // 40 x 20 px, tiles of 16 px with 2 x 2 cells of 8 px: 3 x 2 tiles, 5 x 3 cells on the image.
+    const grid = tileGrid(40, 20, 16);
+    const heatmaps = new Float32Array(grid.count * 4).fill(0.01);
+    // Tile (1, 0), its cell (row 1, column 0) is image cell (2, 1); tile (2, 1) holds image cell (4, 2).
+    heatmaps[1 * 4 + 2] = 0.99;
+    heatmaps[5 * 4 + 0] = 0.9;
+    const content = assembleContent(heatmaps, grid, 40, 20);
+    assert([content.mapWidth, content.mapHeight, content.cell].join() === '5,3,8', 'cell grid');
+    assertClose(content.map[1 * 5 + 2], 0.99, 1e-6, 'the 0.99 cell at image cell (2, 1)');
+    assertClose(content.map[2 * 5 + 4], 0.9, 1e-6, 'the 0.9 cell at image cell (4, 2)');
+    const logit = (p: number) => Math.log(p / (1 - p));
+    // The hottest neighbourhood is that of cell (3, 2) on the bottom edge: both hot cells and four cold ones (6 cells).
+    const expected = (logit(0.99) + logit(0.9) + 4 * logit(0.01)) / 6;
+    assertClose(content.value, expected, 1e-4, 'content value');
+  });
+});
