@@ -18,16 +18,16 @@ const quick = args.quick;
 // --quick writes beside the real results, never over them.
 const outFile = resolve(args.out ?? `${root}/bench/${quick ? 'results.quick.json' : 'results.json'}`);
 
+const fullField = { width: 3328, height: 4096 };
 // Repetitions: --quick keeps CI to seconds and only proves the harness works.
 const plan = quick
-  ? { overheadReps: 2, warmup: 0, coldReps: 1, pixelReps: 1, memoryMarks: [3, 10], threadReps: 1 }
-  : { overheadReps: 15, warmup: 3, coldReps: 9, pixelReps: 7, memoryMarks: [10, 1000], threadReps: 9 };
+  ? { overheadReps: 2, warmup: 0, coldReps: 1, pixelReps: 1, memoryMarks: [3, 10], threadReps: 1, sizeReps: 1, sizes: [{ width: 1024, height: 1024 }] }
+  : { overheadReps: 15, warmup: 3, coldReps: 9, pixelReps: 7, memoryMarks: [10, 1000], threadReps: 9, sizeReps: 5, sizes: [{ width: 1024, height: 1024 }, fullField] };
 
 // --memory-checks N shortens the memory loop (e.g. on a loaded machine); the results record the count used.
 if (args['memory-checks']) plan.memoryMarks = [plan.memoryMarks[0], Number(args['memory-checks'])];
 
 const goals = { sdkOverhead: 1.05, guardCost: 1.5, coldStart: 1.1, cachedStart: 0.5, pixelsVsCopy: 3, memoryGrowth: 0.05 };
-const fullField = { width: 3328, height: 4096 };
 const defaultManifest = '/dist/models/manifest.json';
 const fixtureManifest = '/test/fixtures/models/manifest.json';
 // The real classifier on WASM. On WebGPU the fixture model: on a software adapter (SwiftShader) the real one is too
@@ -180,6 +180,17 @@ try {
     };
   }
 
+  log(`wasm: signal cost by image size (${plan.sizes.map((s) => `${s.width}x${s.height}`).join(', ')}, ${plan.sizeReps} checks each)`);
+  const sized = await call('signalsBySize', { backend: 'wasm', manifestUrl: defaultManifest, threads: 2, sizes: plan.sizes, reps: plan.sizeReps });
+  results.signalsBySize = sized.bySize.map(({ width, height, samples }) => ({
+    width,
+    height,
+    classifyMs: stats(samples.map((r) => r.classify)),
+    totalMs: stats(samples.map((r) => r.total)),
+    signalMs: Object.fromEntries(Object.keys(samples[0].signalMs).map((id) => [id, stats(samples.map((r) => r.signalMs[id]))])),
+    signalCost: Object.fromEntries(Object.keys(samples[0].signalMs).map((id) => [id, median(samples.map((r) => r.signalMs[id] / r.classify))])),
+  }));
+
   log(`wasm: threads 1 vs 2 (${plan.threadReps} checks each)`);
   const threadFigures = {};
   for (const threads of [1, 2]) {
@@ -282,6 +293,10 @@ function table(results) {
   const t = results.threads.wasm;
   lines.push('');
   lines.push(`6. WASM threads: classifier-only check ${ms(t[1].checkClassifierOnlyMs)} on 1 thread, ${ms(t[2].checkClassifierOnlyMs)} on ${t[2].threadsUsed} (speed-up ${results.threads.speedup ?? 'n/a'})`);
+  for (const size of results.signalsBySize ?? []) {
+    const costs = Object.entries(size.signalCost).map(([id, r]) => `${id} ${r.toFixed(2)}`).join(', ');
+    lines.push(`7. wasm, ${size.width}x${size.height} 16-bit: full check ${ms(size.totalMs)}, classifier run ${ms(size.classifyMs)}; each signal vs the classifier run: ${costs}`);
+  }
   for (const note of results.notes) lines.push(`note: ${note}`);
   return lines.join('\n');
 }

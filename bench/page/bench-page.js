@@ -139,6 +139,30 @@ window.cadguardBench = {
   },
 
   /**
+   * Item 7: the full guard on larger images. The classifier and the residual detector read a fixed-size tensor; the
+   * noise signals and the content model read every display pixel, so their share grows with the image.
+   */
+  async signalsBySize({ backend, manifestUrl, threads, sizes, reps }) {
+    const guard = await createGuard(guardOptions(backend, manifestUrl, { threads }));
+    try {
+      const bySize = [];
+      for (const { width, height } of sizes) {
+        const pixels = syntheticImage(width, height, 5);
+        const samples = [];
+        for (let i = 0; i < reps + 1; i++) {
+          const result = await guard.check({ data: pixels.slice(), width, height, bitsStored: 16 }, { heatmap: false });
+          // The first check of a new size is a warm-up (WebAssembly memory growth, new buffer sizes).
+          if (i > 0) samples.push({ classify: result.timings.classify, total: result.timings.total, signalMs: Object.fromEntries(result.integrity.signals.filter((s) => s.ms !== undefined).map((s) => [s.id, s.ms])) });
+        }
+        bySize.push({ width, height, samples });
+      }
+      return { bySize };
+    } finally {
+      await guard.dispose();
+    }
+  },
+
+  /**
    * Item 3: createGuard() until ready with an empty asset cache, a raw session created in a fresh worker from the
    * same files, then createGuard() again with the cache filled by the first.
    */

@@ -23,6 +23,7 @@ Writes models/content.onnx, its manifest entry and results/content_training.json
 from __future__ import annotations
 
 import argparse
+import hashlib
 import io
 import json
 import math
@@ -261,7 +262,6 @@ def main() -> None:
     train_info = (f"ContentDetector ({params} parameters), {STEPS} steps of {BATCH} 256-px windows, pairs clean / GAN fill "
                   f"from {len(split['train'])} mini-MIAS train-split images (research-only data set; a research/evaluation "
                   f"model) through simulated acquisition chains except {', '.join(UNSEEN_SOURCES)}; models/train/train_content.py")
-    import hashlib
     write_manifest(args.out / "manifest.json", {
         "id": MANIFEST_ID, "role": "content", "version": "0.1.0", "file": path.name,
         "sha256": hashlib.sha256(blob).hexdigest(), "bytes": len(blob),
