@@ -4,7 +4,7 @@
 import { createGuard } from '../dist/index.js';
 import { parseManifest } from '../src/engine/manifest.js';
 import { GuardError } from '../src/errors.js';
-import { assert, assertClose } from './support/helpers.js';
+import { assert, assertClose, quantise8, syntheticBreast } from './support/helpers.js';
 
 const manifestUrl = '/test/fixtures/models/manifest-content.json';
 
@@ -37,6 +37,26 @@ describe('content signal', () => {
       }
     });
   }
+
+  it('the bundled content model gives the same value on WASM and on WebGPU, and passes a clean synthetic breast', async () => {
+    // 600 x 520: 3 x 3 tiles, the last row and column zero-padded. The bundled model's first conv is the padded
+    // (WebGPU-safe) one; this is where a backend difference would show.
+    const pixels = quantise8(syntheticBreast(600, 520, 3));
+    const values: number[] = [];
+    for (const backend of ['wasm', 'webgpu'] as const) {
+      const guard = await createGuard({ manifestUrl: '/dist/models/manifest.json', backend, allowSoftwareAdapter: true });
+      try {
+        const report = await guard.check({ data: pixels.slice(), width: 600, height: 520 });
+        const content = report.integrity.signals.find((s) => s.id === 'content');
+        assert(report.backend === backend && content?.value != null, `content on ${report.backend}`);
+        assert(!content.flagged, `clean synthetic breast flagged by content on ${backend}: ${content.detail}`);
+        values.push(content.value);
+      } finally {
+        await guard.dispose();
+      }
+    }
+    assertClose(values[1], values[0], 1e-3, 'content value, WebGPU vs WASM');
+  });
 
   it('rejects a content model whose manifest entry cannot be tiled', async () => {
     const manifest = await (await fetch(manifestUrl)).json();
