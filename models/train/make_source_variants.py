@@ -42,7 +42,19 @@ SOURCES = {
 def render(display: np.ndarray, rng: np.random.Generator, noise: float, bits: int, gamma: float, sharpen: float,
            down: int, jpeg: int | None, streaks: float) -> tuple[bytes, str]:
     """One clean image through one simulated chain; returns encoded bytes and the file extension."""
-    x = simulate(display, rng, noise, gamma, sharpen, down, streaks)
+    x = np.clip(display, 0, 1) ** gamma
+    if down > 1:
+        h, w = x.shape
+        small = x[: h // down * down, : w // down * down].reshape(h // down, down, w // down, down).mean(axis=(1, 3))
+        x = np.asarray(Image.fromarray(small.astype(np.float32), mode="F").resize((w, h), Image.BILINEAR), dtype=np.float64)
+    if sharpen != 0:
+        blurred = gaussian_filter(x, 2.0)
+        x = x + sharpen * (x - blurred)
+    if noise > 0:
+        x = x + noise * np.sqrt(0.3 + np.clip(x, 0, 1)) * rng.standard_normal(x.shape)
+    if streaks > 0:
+        x = x + streaks * rng.standard_normal(x.shape[1])[None, :]
+    x = np.clip(x, 0, 1)
     if jpeg is not None:
         buffer = io.BytesIO()
         Image.fromarray(np.round(x * 255).astype(np.uint8), mode="L").save(buffer, format="JPEG", quality=jpeg)
@@ -60,28 +72,10 @@ def render(display: np.ndarray, rng: np.random.Generator, noise: float, bits: in
 
 def delivered(display: np.ndarray, rng: np.random.Generator, noise: float, bits: int, gamma: float, sharpen: float,
               down: int, jpeg: int | None, streaks: float) -> np.ndarray:
-    """The display values a viewer would decode from `render`'s file (same chain, no file in between)."""
+    """The display values a viewer would decode from `render`'s file (its bytes decoded in memory)."""
     data, _ = render(display, rng, noise, bits, gamma, sharpen, down, jpeg, streaks)
     decoded = np.asarray(Image.open(io.BytesIO(data)), dtype=np.float64)
     return decoded / (255.0 if jpeg is not None or bits <= 8 else 65535.0)
-
-
-def simulate(display: np.ndarray, rng: np.random.Generator, noise: float, gamma: float, sharpen: float, down: int,
-             streaks: float) -> np.ndarray:
-    """The chain's analogue part, before storage: tone curve, resolution, processing, noise, streaks."""
-    x = np.clip(display, 0, 1) ** gamma
-    if down > 1:
-        h, w = x.shape
-        small = x[: h // down * down, : w // down * down].reshape(h // down, down, w // down, down).mean(axis=(1, 3))
-        x = np.asarray(Image.fromarray(small.astype(np.float32), mode="F").resize((w, h), Image.BILINEAR), dtype=np.float64)
-    if sharpen != 0:
-        blurred = gaussian_filter(x, 2.0)
-        x = x + sharpen * (x - blurred)
-    if noise > 0:
-        x = x + noise * np.sqrt(0.3 + np.clip(x, 0, 1)) * rng.standard_normal(x.shape)
-    if streaks > 0:
-        x = x + streaks * rng.standard_normal(x.shape[1])[None, :]
-    return np.clip(x, 0, 1)
 
 
 def main() -> None:

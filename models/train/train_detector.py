@@ -9,10 +9,11 @@ on clean validation images, ONNX export (opset 17, fp32, dynamic batch) to model
 `cadguard-detector` manifest entry, and, when --test-dir holds a make_attacked_set.py output, the torch-side
 metrics in results/detector_torch_metrics.json.
 
-Held out of training entirely: Carlini-Wagner L2 and lesion removal, by inpainting and by the small inpainting GAN
-(HELD_OUT), so the test metrics show how the detector generalises to attack families it never saw. The Square
-attack is not run for training (its queries are slow); random perturbations of its shape stand in for it
-(`square_shaped`).
+Held out of training entirely: Carlini-Wagner L2 and lesion removal by inpainting (HELD_OUT, never seen by any
+learned detector), so the test metrics show how the detector generalises to attack families it never saw; the small
+inpainting GAN's removals are not in its training either (only the content detector, train_content.py, trains on
+them). The Square attack is not run for training (its queries are slow); random perturbations of its shape stand in
+for it (`square_shaped`).
 """
 from __future__ import annotations
 
