@@ -44,12 +44,16 @@ node bin/cadguard-eval.mjs --images "$OUT/test" --labels "$OUT/test/labels.csv" 
 node bin/cadguard-eval.mjs --images "$OUT/test-8bit" --labels "$OUT/test-8bit/labels.csv" --out "$OUT/test-8bit-results.json" --backend wasm
 node bin/cadguard-eval.mjs --images "$OUT/sources" --labels "$OUT/sources/labels.csv" --out "$OUT/sources-results.json" --backend wasm
 
-echo "== 5/5 adaptive attack, figures and card"
+echo "== 5/5 adaptive attacks (on the whole guard, on the content detector), figures and card"
 rm -rf "$OUT/adaptive"
 $PY models/train/adaptive_attack.py --limit "${ADAPTIVE_LIMIT:-10}" --steps 10 --out "$OUT/adaptive"
 node bin/cadguard-eval.mjs --images "$OUT/adaptive" --labels "$OUT/adaptive/labels.csv" --out "$OUT/adaptive-results.json" --backend wasm
+rm -rf "$OUT/adaptive-content"
+$PY models/train/adaptive_content_attack.py --test "$OUT/test" --out "$OUT/adaptive-content" --steps 20
+node bin/cadguard-eval.mjs --images "$OUT/adaptive-content" --labels "$OUT/adaptive-content/labels.csv" --out "$OUT/adaptive-content-results.json" --backend wasm
 node models/train/guard_report.mjs --test-results "$OUT/test-results.json" --test-labels "$OUT/test/labels.csv" \
   --sources-results "$OUT/sources-results.json" --sources-labels "$OUT/sources/labels.csv" \
   --requantised-results "$OUT/test-8bit-results.json" --requantised-labels "$OUT/test-8bit/labels.csv" \
   --adaptive-results "$OUT/adaptive-results.json" --adaptive-labels "$OUT/adaptive/labels.csv" \
+  --content-adaptive-results "$OUT/adaptive-content-results.json" --content-adaptive-labels "$OUT/adaptive-content/labels.csv" \
   --command "${LIMIT:+LIMIT=$LIMIT }${SOURCES_LIMIT:+SOURCES_LIMIT=$SOURCES_LIMIT }${SQUARE_QUERIES:+SQUARE_QUERIES=$SQUARE_QUERIES }bash models/train/evaluate_guard.sh"

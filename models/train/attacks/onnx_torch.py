@@ -95,12 +95,13 @@ class OnnxModule(nn.Module):
 
 
 class ShippedDetector(nn.Module):
-    """The manifest's detector (role "detector"), run from its ONNX file: `logits(x)` -> (image logit [N], heatmap)."""
+    """A manifest detector (role "detector" or "content"), run from its ONNX file: `logits(x)` -> (image logit [N],
+    heatmap), `heat_logits(x)` -> the heatmap before its sigmoid (the content detector's cell logits)."""
 
-    def __init__(self, models_dir: Path = MODELS_DIR) -> None:
+    def __init__(self, models_dir: Path = MODELS_DIR, role: str = "detector") -> None:
         super().__init__()
         manifest = json.loads((models_dir / "manifest.json").read_text())
-        entry = next(m for m in manifest["models"] if m["role"] == "detector")
+        entry = next(m for m in manifest["models"] if m["role"] == role)
         blob = (models_dir / entry["file"]).read_bytes()
         self.sha256 = hashlib.sha256(blob).hexdigest()
         if self.sha256 != entry["sha256"]:
@@ -108,10 +109,14 @@ class ShippedDetector(nn.Module):
         self.entry = entry
         self.graph = OnnxModule(models_dir / entry["file"])
         self._logit_name = next(n for n in self.graph.nodes if n.output[0] == "score").input[0]
+        self._heat_logit_name = next(n for n in self.graph.nodes if n.output[0] == "heatmap").input[0]
 
     def logits(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         env = self.graph(x)
         return env[self._logit_name].reshape(-1), env["heatmap"]
+
+    def heat_logits(self, x: torch.Tensor) -> torch.Tensor:
+        return self.graph(x)[self._heat_logit_name]
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         logit, heat = self.logits(x)
