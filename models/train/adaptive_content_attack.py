@@ -19,7 +19,8 @@ the fill's tiles. The noise-
 consistency and noise-texture signals are not differentiable and are not targeted.
 
 Writes DIR with the clean originals, the GAN removal itself (eps 0) and every delivered 16-bit image, labels.csv
-(family `adaptive_content`) for cadguard-eval, and models/train/results/content_adaptive.json (torch-side values).
+(family `adaptive_content`) for cadguard-eval, and models/train/results/content_adaptive.json (torch-side values;
+in DIR instead with --models, a trial's folder).
 """
 from __future__ import annotations
 
@@ -53,9 +54,9 @@ def read_png(path: Path) -> np.ndarray:
     return (np.asarray(Image.open(path), dtype=np.float64) / 65535.0).astype(np.float32)
 
 
-def signal_thresholds() -> dict[str, float]:
+def signal_thresholds(models_dir: Path) -> dict[str, float]:
     """Each signal's value at the manifest's `suspicious` fused score (fusion is the max of per-signal z)."""
-    integrity = json.loads((MODELS_DIR / "manifest.json").read_text())["integrity"]
+    integrity = json.loads((models_dir / "manifest.json").read_text())["integrity"]
     z = integrity["thresholds"]["suspicious"]
     return {k: s["center"] + z * s["scale"] for k, s in integrity["signals"].items()}
 
@@ -178,16 +179,17 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--models", type=Path, default=MODELS_DIR, help="folder of a calibrated manifest.json and its models")
     parser.add_argument("--lam-c", type=float, default=1.0, help="weight of the content term")
     parser.add_argument("--lam-r", type=float, default=1.0, help="weight of the residual-detector term")
     parser.add_argument("--mu", type=float, default=5.0, help="weight of the squeeze-disagreement term")
     args = parser.parse_args()
     torch.set_num_threads(2)
     started = time.time()
-    classifier = ShippedClassifier()
+    classifier = ShippedClassifier(args.models)
     classifier.check_validation()
-    detector, content = ShippedDetector(), ShippedDetector(role="content")
-    limits = signal_thresholds()
+    detector, content = ShippedDetector(args.models), ShippedDetector(args.models, role="content")
+    limits = signal_thresholds(args.models)
     with open(args.test / "labels.csv", newline="") as f:
         chosen = [r for r in csv.DictReader(f) if r["family"] == "gan_removal"][: args.limit]
     args.out.mkdir(parents=True, exist_ok=True)
@@ -231,8 +233,9 @@ def main() -> None:
         "content_below_threshold_by_eps": below,
         "images": per_image, "seconds": round(time.time() - started, 1),
     }
-    RESULTS_DIR.mkdir(exist_ok=True)
-    (RESULTS_DIR / "content_adaptive.json").write_text(json.dumps(report, indent=2) + "\n")
+    results = RESULTS_DIR if args.models == MODELS_DIR else args.out
+    results.mkdir(exist_ok=True)
+    (results / "content_adaptive.json").write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps({k: report[k] for k in ("thresholds", "content_below_threshold_by_eps", "seconds")}, indent=2))
 
 

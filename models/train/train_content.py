@@ -18,6 +18,8 @@ transplants are never shown to it.
 
     /usr/bin/python3 models/train/train_content.py        (about 10 min on 2 cores; the GAN is trained first if
                                                           /tmp/cadguard-cache lacks it, about 14 min)
+    --out DIR: a trial that leaves the shipped files alone; --adv-eps E --adv-steps K: adversarial training (PGD
+    on half of each batch's fill windows; tried, see README.md, not used for the shipped model)
 Writes models/content.onnx, its manifest entry and results/content_training.json.
 """
 from __future__ import annotations
@@ -61,6 +63,9 @@ JPEG_QUALITIES = (80, 85, 90, 95)
 STEPS = 3000
 BATCH = 16
 SEED = 5303
+# Adversarial training (hide_fills): budget and PGD steps; half of each batch's fill windows are attacked.
+ADV_EPS = 0.0
+ADV_STEPS = 2
 # Kept out of training, so the source test measures chains the content detector never saw.
 UNSEEN_SOURCES = ("ffdm-16bit-highnoise", "digitiser-streaks-12bit")
 
@@ -155,6 +160,26 @@ def loss_of(model: ContentDetector, x: torch.Tensor, target: torch.Tensor) -> to
     return cells + 0.5 * tile
 
 
+def hide_fills(model: ContentDetector, x: torch.Tensor, target: torch.Tensor, eps: float, steps: int,
+               generator: torch.Generator) -> torch.Tensor:
+    """PGD (L-inf, random start) that pushes the fill cells' logits down: what a forger with the model would deliver.
+    Windows without fill cells are returned as they are."""
+    fill = (target > 0).float()
+    has = fill.flatten(1).amax(1) > 0
+    if not bool(has.any()) or eps <= 0:
+        return x
+    xf, tf = x[has], fill[has]
+    delta = (torch.rand(xf.shape, generator=generator) * 2 - 1) * eps
+    for _ in range(steps):
+        delta.requires_grad_(True)
+        _, heat = model.logits((xf + delta).clamp(0, 1))
+        grad, = torch.autograd.grad((heat * tf).sum(), delta)
+        delta = (delta - 1.5 * eps / steps * grad.sign()).clamp(-eps, eps).detach()
+    out = x.clone()
+    out[has] = (xf + delta).clamp(0, 1)
+    return out
+
+
 def tile_cells(model: ContentDetector, display: np.ndarray) -> np.ndarray:
     """Cell logits over a whole display image, tile by tile as the SDK runs it (zero padding to whole tiles)."""
     h, w = display.shape
@@ -209,6 +234,8 @@ def image_level(model: ContentDetector, refs: list[str], images: dict, gen, rng:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=MODELS_DIR, help="folder for content.onnx and manifest.json (a trial elsewhere leaves the shipped ones)")
+    parser.add_argument("--adv-eps", type=float, default=ADV_EPS * 255, help="adversarial training: L-inf budget in 1/255 (0: off)")
+    parser.add_argument("--adv-steps", type=int, default=ADV_STEPS, help="adversarial training: PGD steps per batch")
     args = parser.parse_args()
     torch.set_num_threads(2)
     torch.manual_seed(SEED)
@@ -225,6 +252,9 @@ def main() -> None:
     opt = torch.optim.AdamW(model.parameters(), 2e-3, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, 2e-3, total_steps=STEPS)
     g = torch.Generator().manual_seed(SEED)
+    # Its own stream, so training without the attack draws the same batches as before it existed.
+    g_adv = torch.Generator().manual_seed(SEED + 7)
+    adv_eps = args.adv_eps / 255
     history = []
     for step in range(1, STEPS + 1):
         model.train()
@@ -232,6 +262,11 @@ def main() -> None:
         x, t = data["x"][pick], data["target"][pick]
         if float(torch.rand(1, generator=g)) < 0.5:
             x, t = x.flip(3), t.flip(3)
+        if adv_eps > 0:
+            half = BATCH // 2
+            model.eval()
+            x = torch.cat([hide_fills(model, x[:half], t[:half], adv_eps, args.adv_steps, g_adv), x[half:]])
+            model.train()
         loss = loss_of(model, x, t)
         opt.zero_grad()
         loss.backward()
@@ -261,7 +296,9 @@ def main() -> None:
     params = sum(p.numel() for p in model.parameters())
     train_info = (f"ContentDetector ({params} parameters), {STEPS} steps of {BATCH} 256-px windows, pairs clean / GAN fill "
                   f"from {len(split['train'])} mini-MIAS train-split images (research-only data set; a research/evaluation "
-                  f"model) through simulated acquisition chains except {', '.join(UNSEEN_SOURCES)}; models/train/train_content.py")
+                  f"model) through simulated acquisition chains except {', '.join(UNSEEN_SOURCES)}"
+                  + (f"; adversarial training {args.adv_eps:g}/255, {args.adv_steps} PGD steps" if adv_eps > 0 else "")
+                  + "; models/train/train_content.py")
     write_manifest(args.out / "manifest.json", {
         "id": MANIFEST_ID, "role": "content", "version": "0.1.0", "file": path.name,
         "sha256": hashlib.sha256(blob).hexdigest(), "bytes": len(blob),
