@@ -22,7 +22,7 @@ const fullField = { width: 3328, height: 4096 };
 // Repetitions: --quick keeps CI to seconds and only proves the harness works.
 const plan = quick
   ? { overheadReps: 2, warmup: 0, coldReps: 1, pixelReps: 1, memoryMarks: [3, 10], threadReps: 1, sizeReps: 1, sizes: [{ width: 1024, height: 1024 }] }
-  : { overheadReps: 15, warmup: 3, coldReps: 9, pixelReps: 7, memoryMarks: [10, 1000], threadReps: 9, sizeReps: 5, sizes: [{ width: 1024, height: 1024 }, fullField] };
+  : { overheadReps: 15, warmup: 3, coldReps: 9, pixelReps: 7, memoryMarks: [10, 1000], threadReps: 9, sizeReps: 5, sizes: [{ width: 1024, height: 1024 }, fullField, { ...fullField, emptyBackground: true }] };
 
 // --memory-checks N shortens the memory loop (e.g. on a loaded machine); the results record the count used.
 if (args['memory-checks']) plan.memoryMarks = [plan.memoryMarks[0], Number(args['memory-checks'])];
@@ -180,11 +180,12 @@ try {
     };
   }
 
-  log(`wasm: signal cost by image size (${plan.sizes.map((s) => `${s.width}x${s.height}`).join(', ')}, ${plan.sizeReps} checks each)`);
+  log(`wasm: signal cost by image size (${plan.sizes.map((s) => `${s.width}x${s.height}${s.emptyBackground ? ' empty background' : ''}`).join(', ')}, ${plan.sizeReps} checks each)`);
   const sized = await call('signalsBySize', { backend: 'wasm', manifestUrl: defaultManifest, threads: 2, sizes: plan.sizes, reps: plan.sizeReps });
-  results.signalsBySize = sized.bySize.map(({ width, height, samples }) => ({
+  results.signalsBySize = sized.bySize.map(({ width, height, emptyBackground, samples }) => ({
     width,
     height,
+    emptyBackground,
     classifyMs: stats(samples.map((r) => r.classify)),
     totalMs: stats(samples.map((r) => r.total)),
     signalMs: Object.fromEntries(Object.keys(samples[0].signalMs).map((id) => [id, stats(samples.map((r) => r.signalMs[id]))])),
@@ -295,7 +296,7 @@ function table(results) {
   lines.push(`6. WASM threads: classifier-only check ${ms(t[1].checkClassifierOnlyMs)} on 1 thread, ${ms(t[2].checkClassifierOnlyMs)} on ${t[2].threadsUsed} (speed-up ${results.threads.speedup ?? 'n/a'})`);
   for (const size of results.signalsBySize ?? []) {
     const costs = Object.entries(size.signalCost).map(([id, r]) => `${id} ${r.toFixed(2)}`).join(', ');
-    lines.push(`7. wasm, ${size.width}x${size.height} 16-bit: full check ${ms(size.totalMs)}, classifier run ${ms(size.classifyMs)}; each signal vs the classifier run: ${costs}`);
+    lines.push(`7. wasm, ${size.width}x${size.height} 16-bit${size.emptyBackground ? ', background exactly 0' : ''}: full check ${ms(size.totalMs)}, classifier run ${ms(size.classifyMs)}; each signal vs the classifier run: ${costs}`);
   }
   for (const note of results.notes) lines.push(`note: ${note}`);
   return lines.join('\n');

@@ -32,6 +32,13 @@ describe('content signal', () => {
         assert(heatmap.width === Math.ceil(width / 8) && heatmap.height === Math.ceil(height / 8), `tamper heatmap on the content cells: ${heatmap.width} x ${heatmap.height}`);
         // Without a calibration in this manifest the guard cannot clear the image whatever the value.
         assert(report.integrity.verdict !== 'pass' && report.decision !== 'show', 'uncalibrated: never show');
+        // Constant tiles run once per value (4 of 6 tiles here) and still give PyTorch's value over every tile.
+        const blocks = reference.constantBlocks;
+        const blockPixels = new Uint8Array(blocks.width * blocks.height);
+        for (let i = 0; i < blockPixels.length; i++) blockPixels[i] = Math.floor((i % blocks.width) / 256) % 2 === 0 ? 128 : 0;
+        const blockReport = await guard.check({ data: blockPixels, width: blocks.width, height: blocks.height });
+        const blockContent = blockReport.integrity.signals.find((s) => s.id === 'content');
+        assertClose(blockContent?.value ?? NaN, blocks.value, 1e-3, `content value over constant tiles on ${backend}`);
       } finally {
         await guard.dispose();
       }

@@ -1,6 +1,6 @@
 // The content signal's tiling: every display pixel reaches exactly one tile at its own place, padding is zero, and
 // the cells come back to the right place on the image with the value read as the largest 3x3 mean logit.
-import { assembleContent, tileBatch, tileGrid } from '../src/detect/content-tiles.js';
+import { assembleContent, spreadTiles, tileBatch, tileGrid, tilePlan } from '../src/detect/content-tiles.js';
 import { assert, assertClose } from './support/helpers.js';
 
 describe('content tiles', () => {
@@ -10,7 +10,7 @@ describe('content tiles', () => {
     const display = Float32Array.from({ length: width * height }, (_, i) => 1 + i);
     const grid = tileGrid(width, height, 16);
     assert([grid.across, grid.down, grid.count].join() === '3,2,6', `grid ${JSON.stringify(grid)}`);
-    const batch = tileBatch(display, width, height, grid, 0, grid.count);
+    const batch = tileBatch(display, width, height, grid, [0, 1, 2, 3, 4, 5]);
     let seen = 0;
     for (let t = 0; t < grid.count; t++) {
       const tx = t % grid.across;
@@ -28,8 +28,33 @@ describe('content tiles', () => {
       }
     }
     assert(seen === width * height, `${seen} pixels reached the tiles`);
-    // A later chunk of tiles is the same as the same tiles cut in one go.
-    assert(tileBatch(display, width, height, grid, 4, 2).every((v, i) => v === batch[4 * 256 + i]), 'a chunk of tiles differs');
+    // Tiles picked out of order are the same as the same tiles cut in one go.
+    const picked = tileBatch(display, width, height, grid, [5, 1]);
+    assert(picked.subarray(0, 256).every((v, i) => v === batch[5 * 256 + i]), 'tile 5 picked alone differs');
+    assert(picked.subarray(256).every((v, i) => v === batch[256 + i]), 'tile 1 picked alone differs');
+  });
+
+  it('runs one tile per constant value and gives every constant tile its output', () => {
+    // 40 x 20 px, tiles of 8: 5 x 3 tiles, the last row half padding. Background 0 everywhere, a constant 0.5 block
+    // over tiles 1 and 2, structure in tile 3, and a constant 0.5 in the image part of a padded tile (10): with its
+    // zero padding that tile holds two values and must run.
+    const width = 40;
+    const height = 20;
+    const display = new Float32Array(width * height);
+    for (let y = 0; y < 8; y++) for (let x = 8; x < 24; x++) display[y * width + x] = 0.5;
+    for (let y = 0; y < 8; y++) for (let x = 24; x < 32; x++) display[y * width + x] = (x * 3 + y) / 64;
+    for (let y = 16; y < 20; y++) for (let x = 0; x < 8; x++) display[y * width + x] = 0.5;
+    const grid = tileGrid(width, height, 8);
+    const plan = tilePlan(display, width, height, grid);
+    // Runs: tile 0 (zero), 1 (0.5), 3 (structure), 10 (0.5 over zero padding); every other tile is zero.
+    assert(plan.run.join() === '0,1,3,10', `tiles run: ${plan.run.join()}`);
+    assert(Array.from(plan.source).join() === '0,1,1,2,0,0,0,0,0,0,3,0,0,0,0', `sources: ${Array.from(plan.source).join()}`);
+    // The outputs of the runs spread back: a tile's output is that of its source run.
+    const outputs = Float32Array.from([10, 11, 20, 21, 30, 31, 40, 41]);
+    const spread = spreadTiles(outputs, plan, 2);
+    assert(spread.length === 30 && spread[4] === 20 && spread[5] === 21 && spread[20] === 40 && spread[29] === 11, `spread ${Array.from(spread).join()}`);
+    // A constant tile cut for the model is the constant itself: running one of them stands for all of them.
+    assert(tileBatch(display, width, height, grid, [2]).every((v) => v === 0.5), 'tile 2 is all 0.5');
   });
 
   it('puts cells back on the image and reads the value from the hottest 3x3 neighbourhood', () => {

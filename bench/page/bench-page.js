@@ -37,8 +37,11 @@ async function classifierOf(manifestUrl) {
   return { id: model.id, url: new URL(model.file, url).href, shape: model.input.shape, preprocess: model.input.preprocess, batch: model.input.batch ?? 'static' };
 }
 
-/** A synthetic 16-bit mammogram-like image (ellipse on the left, seeded noise): no real images in the bench. */
-function syntheticImage(width, height, seed = 1) {
+/**
+ * A synthetic 16-bit mammogram-like image (ellipse on the left, seeded noise): no real images in the bench. With
+ * `emptyBackground` the area outside the breast is exactly 0, as full-field "for presentation" images deliver it.
+ */
+function syntheticImage(width, height, seed = 1, emptyBackground = false) {
   const pixels = new Uint16Array(width * height);
   let state = seed >>> 0 || 1;
   for (let y = 0; y < height; y++) {
@@ -50,7 +53,7 @@ function syntheticImage(width, height, seed = 1) {
       state ^= state >>> 17;
       state ^= state << 5;
       const noise = ((state >>> 0) / 4294967296 - 0.5) * 0.04;
-      const value = (r < 1 ? 0.35 + 0.3 * (1 - r) + 0.05 * Math.sin(x * 0.03) * Math.cos(y * 0.02) : 0.03) + noise;
+      const value = r < 1 ? 0.35 + 0.3 * (1 - r) + 0.05 * Math.sin(x * 0.03) * Math.cos(y * 0.02) + noise : emptyBackground ? 0 : 0.03 + noise;
       pixels[y * width + x] = Math.round(Math.min(1, Math.max(0, value)) * 65535);
     }
   }
@@ -146,15 +149,15 @@ window.cadguardBench = {
     const guard = await createGuard(guardOptions(backend, manifestUrl, { threads }));
     try {
       const bySize = [];
-      for (const { width, height } of sizes) {
-        const pixels = syntheticImage(width, height, 5);
+      for (const { width, height, emptyBackground = false } of sizes) {
+        const pixels = syntheticImage(width, height, 5, emptyBackground);
         const samples = [];
         for (let i = 0; i < reps + 1; i++) {
           const result = await guard.check({ data: pixels.slice(), width, height, bitsStored: 16 }, { heatmap: false });
           // The first check of a new size is a warm-up (WebAssembly memory growth, new buffer sizes).
           if (i > 0) samples.push({ classify: result.timings.classify, total: result.timings.total, signalMs: Object.fromEntries(result.integrity.signals.filter((s) => s.ms !== undefined).map((s) => [s.id, s.ms])) });
         }
-        bySize.push({ width, height, samples });
+        bySize.push({ width, height, emptyBackground, samples });
       }
       return { bySize };
     } finally {

@@ -21,15 +21,15 @@ export function tileGrid(width: number, height: number, tile: number): TileGrid 
 }
 
 /**
- * Tiles `first` .. `first + n - 1` (row-major) as one NCHW batch; pixels beyond the image are 0, as the model saw
- * beyond its training windows' edges.
+ * The listed tiles (row-major indices) as one NCHW batch; pixels beyond the image are 0, as the model saw beyond its
+ * training windows' edges.
  */
-export function tileBatch(display: Float32Array, width: number, height: number, grid: TileGrid, first: number, n: number): Float32Array {
+export function tileBatch(display: Float32Array, width: number, height: number, grid: TileGrid, tiles: readonly number[]): Float32Array {
   const { tile } = grid;
-  const batch = new Float32Array(n * tile * tile);
-  for (let k = 0; k < n; k++) {
-    const ty = Math.floor((first + k) / grid.across);
-    const tx = (first + k) % grid.across;
+  const batch = new Float32Array(tiles.length * tile * tile);
+  tiles.forEach((index, k) => {
+    const ty = Math.floor(index / grid.across);
+    const tx = index % grid.across;
     const x0 = tx * tile;
     const cols = Math.min(tile, width - x0);
     for (let y = 0; y < tile; y++) {
@@ -37,8 +37,60 @@ export function tileBatch(display: Float32Array, width: number, height: number, 
       if (sy >= height) break;
       batch.set(display.subarray(sy * width + x0, sy * width + x0 + cols), (k * tile + y) * tile);
     }
-  }
+  });
   return batch;
+}
+
+/**
+ * Which tiles the model must see. A tile whose every value (padding included) is one constant gives the output of
+ * any other tile of that constant, so only the first of them runs: the empty background of a full-field image costs
+ * one tile, not hundreds. `source[t]` is the position in `run` whose output tile `t` takes.
+ */
+export interface TilePlan {
+  run: number[];
+  source: Int32Array;
+}
+
+/** The tiles to run and where each tile's output comes from. */
+export function tilePlan(display: Float32Array, width: number, height: number, grid: TileGrid): TilePlan {
+  const run: number[] = [];
+  const source = new Int32Array(grid.count);
+  const byConstant = new Map<number, number>();
+  for (let t = 0; t < grid.count; t++) {
+    const value = constantOf(display, width, height, grid, t);
+    const known = value === null ? undefined : byConstant.get(value);
+    if (known !== undefined) {
+      source[t] = known;
+      continue;
+    }
+    source[t] = run.length;
+    if (value !== null) byConstant.set(value, run.length);
+    run.push(t);
+  }
+  return { run, source };
+}
+
+/** The tile's single value, or null when it holds two (a partial tile's zero padding counts as a value). */
+function constantOf(display: Float32Array, width: number, height: number, grid: TileGrid, t: number): number | null {
+  const { tile } = grid;
+  const x0 = (t % grid.across) * tile;
+  const y0 = Math.floor(t / grid.across) * tile;
+  const x1 = Math.min(width, x0 + tile);
+  const y1 = Math.min(height, y0 + tile);
+  const value = display[y0 * width + x0];
+  if ((x1 - x0 < tile || y1 - y0 < tile) && value !== 0) return null;
+  for (let y = y0; y < y1; y++) {
+    for (let i = y * width + x0, end = y * width + x1; i < end; i++) if (display[i] !== value) return null;
+  }
+  // -0 and 0 are one input to the model; Map keys already treat them alike.
+  return value;
+}
+
+/** Per-tile outputs (`perTile` values each, in `plan.run` order) spread back to every tile of the grid. */
+export function spreadTiles(outputs: Float32Array, plan: TilePlan, perTile: number): Float32Array {
+  const all = new Float32Array(plan.source.length * perTile);
+  plan.source.forEach((k, t) => all.set(outputs.subarray(k * perTile, (k + 1) * perTile), t * perTile));
+  return all;
 }
 
 /** The content model's cells over the whole image, with the signal value read from them. */

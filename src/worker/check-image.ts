@@ -1,4 +1,4 @@
-import { assembleContent, tileBatch, tileGrid, type ContentMap } from '../detect/content-tiles.js';
+import { assembleContent, spreadTiles, tileBatch, tileGrid, tilePlan, type ContentMap } from '../detect/content-tiles.js';
 import { SQUEEZE_VARIANTS, squeezeDisagreement, squeezedBatch } from '../detect/feature-squeeze.js';
 import { fuseIntegrity, type Integrity } from '../detect/integrity.js';
 import { noiseConsistency } from '../detect/noise-consistency.js';
@@ -193,10 +193,11 @@ async function runSqueezed(run: RunModel, classifier: ModelEntry, batch: Float32
 /** Tiles of the display through the content model, a few at a time (memory stays flat on full-field images). */
 async function runContent(run: RunModel, model: ModelEntry, displayed: Float32Array, width: number, height: number): Promise<ContentMap> {
   const grid = tileGrid(width, height, model.input.shape[3]);
+  const plan = tilePlan(displayed, width, height, grid);
   const parts: Float32Array[] = [];
-  for (let first = 0; first < grid.count; first += CONTENT_BATCH) {
-    const n = Math.min(CONTENT_BATCH, grid.count - first);
-    parts.push((await run(model.id, tileBatch(displayed, width, height, grid, first, n), n)).heatmap);
+  for (let first = 0; first < plan.run.length; first += CONTENT_BATCH) {
+    const tiles = plan.run.slice(first, first + CONTENT_BATCH);
+    parts.push((await run(model.id, tileBatch(displayed, width, height, grid, tiles), tiles.length)).heatmap);
   }
   const heatmaps = new Float32Array(parts.reduce((sum, part) => sum + part.length, 0));
   let offset = 0;
@@ -204,7 +205,7 @@ async function runContent(run: RunModel, model: ModelEntry, displayed: Float32Ar
     heatmaps.set(part, offset);
     offset += part.length;
   }
-  return assembleContent(heatmaps, grid, width, height);
+  return assembleContent(spreadTiles(heatmaps, plan, heatmaps.length / plan.run.length), grid, width, height);
 }
 
 const CONTENT_BATCH = 8;
