@@ -24,14 +24,20 @@ export function noiseConsistency(display: Float32Array, width: number, height: n
   // A tile smoother than the quantisation step cannot show its noise: flat 8-bit film and a 16-bit detector differ
   // there only in how they were stored, so every estimate is floored at the image's own step.
   const floor = Math.max(1e-5, 0.25 * quantisationStep(display));
+  // Pixels at either end of the display range are clipped (a detector's empty background, a saturated label): their
+  // noise cannot be seen, and counting them makes a tile on the breast edge look far too smooth. Only the ends: a
+  // flat region at any other level stays the inpainting trace this signal looks for.
   for (let ty = 0; ty < mapHeight; ty++) {
     for (let tx = 0; tx < mapWidth; tx++) {
       let n = 0;
+      let seen = 0;
       let sum = 0;
       for (let y = 1 + ty * tile, yEnd = Math.min(height - 1, y + tile); y < yEnd; y++) {
         for (let x = 1 + tx * tile, xEnd = Math.min(width - 1, x + tile); x < xEnd; x++) {
           const i = y * width + x;
           const centre = display[i];
+          seen++;
+          if (centre <= 0 || centre >= 1) continue;
           sum += centre;
           values[n++] = Math.abs(centre - 0.25 * (display[i - 1] + display[i + 1] + display[i - width] + display[i + width]));
         }
@@ -39,7 +45,8 @@ export function noiseConsistency(display: Float32Array, width: number, height: n
       const index = ty * mapWidth + tx;
       const mean = sum / n;
       meanLevel[index] = mean;
-      if (n < 64 || mean < TILE_LEVEL_MIN || mean > TILE_LEVEL_MAX) continue;
+      // A tile mostly clipped is mostly background: its few other pixels (the skin line) say little about the noise.
+      if (n < 64 || n < 0.5 * seen || mean < TILE_LEVEL_MIN || mean > TILE_LEVEL_MAX) continue;
       const middle = Math.floor(n * 0.5);
       const cut = quickSelect(values, n, middle);
       // Selection left every value up to the middle at most `cut`: only those after it need a look (ties count).
