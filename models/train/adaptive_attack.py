@@ -33,6 +33,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from attacks.diffprep import exact_tensor  # noqa: E402
+from attacks.gradient import pgd_keep_best  # noqa: E402
 from attacks.onnx_torch import ShippedClassifier, ShippedDetector  # noqa: E402
 from attacks.squeeze import median3x3, reduce_bit_depth, squeezed_bpda  # noqa: E402
 from attacks.suite import ImageAttacker, load_display, load_mias  # noqa: E402
@@ -85,23 +86,7 @@ def attack(attacker: ImageAttacker, detector: ShippedDetector, det_logit_t: floa
         ok = (flip > 0) & (det_logit < det_logit_t)
         return loss, ok
 
-    best = (x0 + delta).detach()
-    best_loss = torch.full((n,), -float("inf"))
-    for _ in range(steps):
-        delta.requires_grad_(True)
-        loss, _ = loss_fn(x0 + delta)
-        grad, = torch.autograd.grad(loss.sum(), delta)
-        with torch.no_grad():
-            better = loss > best_loss
-            best = torch.where(better.view(n, 1, 1), x0 + delta, best)
-            best_loss = torch.where(better, loss, best_loss)
-            delta = (delta + alpha * (grad * region).sign()).clamp(-e, e)
-            delta = ((x0 + delta).clamp(0, 1) - x0).detach()
-    with torch.no_grad():
-        loss, _ = loss_fn(x0 + delta)
-        better = loss > best_loss
-        best = torch.where(better.view(n, 1, 1), x0 + delta, best)
-    return best
+    return pgd_keep_best(lambda x: loss_fn(x)[0], x0, delta, e, alpha, region, steps)
 
 
 def main() -> None:

@@ -40,6 +40,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from attacks.diffprep import DisplayToTensor  # noqa: E402
+from attacks.gradient import pgd_keep_best  # noqa: E402
 from attacks.onnx_torch import MODELS_DIR, ShippedClassifier, ShippedDetector  # noqa: E402
 from attacks.squeeze import squeezed_bpda  # noqa: E402
 from make_attacked_set import COLUMNS, to_png16  # noqa: E402
@@ -148,18 +149,7 @@ def attack(start: np.ndarray, classifier: ShippedClassifier, detector: ShippedDe
 
     delta = (torch.rand((n, *x0.shape), generator=generator) * 2 - 1) * e * region
     delta = ((x0 + delta).clamp(0, 1) - x0).detach()
-    best, best_loss = (x0 + delta).detach(), torch.full((n,), -float("inf"))
-    for _ in range(steps + 1):
-        delta.requires_grad_(True)
-        loss = loss_fn(x0 + delta)
-        grad, = torch.autograd.grad(loss.sum(), delta)
-        with torch.no_grad():
-            better = loss > best_loss
-            best = torch.where(better.view(n, 1, 1), x0 + delta, best)
-            best_loss = torch.where(better, loss, best_loss)
-            delta = (delta + alpha * (grad * region).sign()).clamp(-e, e)
-            delta = ((x0 + delta).clamp(0, 1) - x0).detach()
-    return best
+    return pgd_keep_best(loss_fn, x0, delta, e, alpha, region, steps)
 
 
 def measure(display: np.ndarray, classifier: ShippedClassifier, detector: ShippedDetector, content: ShippedDetector) -> dict:

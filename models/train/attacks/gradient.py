@@ -103,6 +103,28 @@ def run_step_attacks(objective, x0: torch.Tensor, attacks: list[StepAttack], gen
     return best.detach(), best_obj
 
 
+def pgd_keep_best(loss_fn, x0: torch.Tensor, delta: torch.Tensor, eps: torch.Tensor, alpha: torch.Tensor,
+                  region: torch.Tensor, steps: int) -> torch.Tensor:
+    """Sign-gradient ascent of `loss_fn` ([N, H, W] -> [N]) from x0 + delta, L-inf ball `eps` [N,1,1], step `alpha`,
+    changes only where `region` is 1, image kept in [0, 1]; returns each item's iterate with the largest loss."""
+    n = delta.shape[0]
+    best = (x0 + delta).detach()
+    best_loss = torch.full((n,), -float("inf"))
+    for _ in range(steps):
+        delta.requires_grad_(True)
+        loss = loss_fn(x0 + delta)
+        grad, = torch.autograd.grad(loss.sum(), delta)
+        with torch.no_grad():
+            better = loss > best_loss
+            best = torch.where(better.view(n, 1, 1), x0 + delta, best)
+            best_loss = torch.where(better, loss, best_loss)
+            delta = (delta + alpha * (grad * region).sign()).clamp(-eps, eps)
+            delta = ((x0 + delta).clamp(0, 1) - x0).detach()
+    with torch.no_grad():
+        better = loss_fn(x0 + delta) > best_loss
+        return torch.where(better.view(n, 1, 1), x0 + delta, best)
+
+
 def carlini_wagner_l2(objective, x0: torch.Tensor, steps: int = 20, c: float = 1.0, lr: float = 0.01,
                       kappa: float = 0.5, region: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Carlini-Wagner L2 (tanh box, Adam) with one constant c and `steps` steps: a modest, unsearched version.
