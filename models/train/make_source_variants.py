@@ -6,7 +6,8 @@ it was not calibrated on (a detector that flags an unfamiliar scanner's clean im
 Each clean mini-MIAS image of the split is re-rendered through simulated chains ("archived-16bit" is the image as
 the attacked sets store it: the 8-bit film scan as 16-bit PNG, value * 257): other noise levels (signal-dependent),
 bit depths, tone curves, sharpening (vendor processing), a lower-resolution digitiser, a line-scanner digitiser
-with column streaks (structured like the Square attack's stripes, but fixed and weak), JPEG. Files go to DIR with a
+with column streaks (structured like the Square attack's stripes, but fixed and weak), JPEG, a detector that delivers
+exactly 0 outside the breast (a "for presentation" image with its background blanked). Files go to DIR with a
 labels.csv (file,label,tampered,source,family) that cadguard-eval and cadguard-calibrate read. The images are derived
 from research-only data: write them outside the repository and never ship them.
 """
@@ -26,23 +27,29 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from data import MIAS_DIR, ensure_split, load_labels  # noqa: E402
 
 # name -> (noise sigma at mid grey, bits, gamma, unsharp amount, downsample factor, jpeg quality or None,
-#          column streak sigma: a fixed offset per column, display units)
+#          column streak sigma: a fixed offset per column, display units, background blanked to exactly 0)
 SOURCES = {
-    "archived-16bit": (0.0, 16, 1.0, 0.0, 1, None, 0.0),
-    "ffdm-12bit-lownoise": (0.003, 12, 1.0, 0.0, 1, None, 0.0),
-    "ffdm-14bit-processed": (0.006, 14, 0.75, 0.8, 1, None, 0.0),
-    "ffdm-16bit-highnoise": (0.012, 16, 1.2, 0.0, 1, None, 0.0),
-    "digitiser-lowres-10bit": (0.004, 10, 1.0, 0.0, 2, None, 0.0),
-    "film-8bit-jpeg90": (0.008, 8, 1.1, 0.3, 1, 90, 0.0),
-    "ffdm-12bit-smooth": (0.002, 12, 0.9, -0.5, 1, None, 0.0),
-    "digitiser-streaks-12bit": (0.002, 12, 1.0, 0.0, 1, None, 0.5 / 255),
+    "archived-16bit": (0.0, 16, 1.0, 0.0, 1, None, 0.0, False),
+    "ffdm-12bit-lownoise": (0.003, 12, 1.0, 0.0, 1, None, 0.0, False),
+    "ffdm-14bit-processed": (0.006, 14, 0.75, 0.8, 1, None, 0.0, False),
+    "ffdm-16bit-highnoise": (0.012, 16, 1.2, 0.0, 1, None, 0.0, False),
+    "digitiser-lowres-10bit": (0.004, 10, 1.0, 0.0, 2, None, 0.0, False),
+    "film-8bit-jpeg90": (0.008, 8, 1.1, 0.3, 1, 90, 0.0, False),
+    "ffdm-12bit-smooth": (0.002, 12, 0.9, -0.5, 1, None, 0.0, False),
+    "digitiser-streaks-12bit": (0.002, 12, 1.0, 0.0, 1, None, 0.5 / 255, False),
+    "ffdm-14bit-emptybg": (0.004, 14, 1.0, 0.0, 1, None, 0.0, True),
 }
+
+# Blanked background: where the film, smoothed, is darker than this (the unexposed margin; the breast's skin line is
+# brighter on mini-MIAS).
+EMPTY_BELOW = 0.06
 
 
 def render(display: np.ndarray, rng: np.random.Generator, noise: float, bits: int, gamma: float, sharpen: float,
-           down: int, jpeg: int | None, streaks: float) -> tuple[bytes, str]:
+           down: int, jpeg: int | None, streaks: float, empty: bool = False) -> tuple[bytes, str]:
     """One clean image through one simulated chain; returns encoded bytes and the file extension."""
     x = np.clip(display, 0, 1) ** gamma
+    background = gaussian_filter(display, 4.0) < EMPTY_BELOW if empty else None
     if down > 1:
         h, w = x.shape
         small = x[: h // down * down, : w // down * down].reshape(h // down, down, w // down, down).mean(axis=(1, 3))
@@ -55,6 +62,8 @@ def render(display: np.ndarray, rng: np.random.Generator, noise: float, bits: in
     if streaks > 0:
         x = x + streaks * rng.standard_normal(x.shape[1])[None, :]
     x = np.clip(x, 0, 1)
+    if background is not None:
+        x[background] = 0.0
     if jpeg is not None:
         buffer = io.BytesIO()
         Image.fromarray(np.round(x * 255).astype(np.uint8), mode="L").save(buffer, format="JPEG", quality=jpeg)
@@ -71,9 +80,9 @@ def render(display: np.ndarray, rng: np.random.Generator, noise: float, bits: in
 
 
 def delivered(display: np.ndarray, rng: np.random.Generator, noise: float, bits: int, gamma: float, sharpen: float,
-              down: int, jpeg: int | None, streaks: float) -> np.ndarray:
+              down: int, jpeg: int | None, streaks: float, empty: bool = False) -> np.ndarray:
     """The display values a viewer would decode from `render`'s file (its bytes decoded in memory)."""
-    data, _ = render(display, rng, noise, bits, gamma, sharpen, down, jpeg, streaks)
+    data, _ = render(display, rng, noise, bits, gamma, sharpen, down, jpeg, streaks, empty)
     decoded = np.asarray(Image.open(io.BytesIO(data)), dtype=np.float64)
     return decoded / (255.0 if jpeg is not None or bits <= 8 else 65535.0)
 

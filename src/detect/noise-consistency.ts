@@ -6,14 +6,18 @@
  */
 import { MIN_TILES, median, noiseTileGrid, quickSelect, TILE_LEVEL_MAX, TILE_LEVEL_MIN, type NoiseMap } from './noise-tiles.js';
 
+/** Share of a tile's residuals, smallest first, that its noise estimate keeps (the rest may be structure). */
+const KEEP = 0.25;
+
 /** Result of {@link noiseConsistency}: the largest |mean z| of the log-noise deviation; |z| per tile as the map. */
 export type NoiseConsistency = NoiseMap;
 
 /**
- * Computes the statistic on display values (row-major, [0, 1]). The residual is each pixel minus the mean of its four
- * neighbours; a tile's noise is the mean of the smaller half of its |residual| values (edges and texture fill the
- * larger half, up to half the tile), so quantised
- * 8-bit images still give a continuous estimate.
+ * Computes the statistic on display values (row-major, [0, 1]). The residual is the product of the second
+ * differences at lag 2 along x and along y (Immerkaer's noise mask, dilated): it cancels ramps and every edge that runs
+ * along a row or a column (film borders, burnt-in labels, the paddle), which a plain Laplacian turns into "noise".
+ * A tile's noise is the mean of the smallest quarter of its |residual| values, so edges at other angles and texture
+ * may fill three quarters of a tile, and quantised 8-bit images still give a continuous estimate.
  */
 export function noiseConsistency(display: Float32Array, width: number, height: number): NoiseConsistency {
   const { tile, mapWidth, mapHeight } = noiseTileGrid(width, height);
@@ -22,38 +26,46 @@ export function noiseConsistency(display: Float32Array, width: number, height: n
   const meanLevel = new Float64Array(count);
   const values = new Float32Array(tile * tile);
   // A tile smoother than the quantisation step cannot show its noise: flat 8-bit film and a 16-bit detector differ
-  // there only in how they were stored, so every estimate is floored at the image's own step.
+  // there only in how they were stored, so every estimate is floored at a quarter of the image's own step.
   const floor = Math.max(1e-5, 0.25 * quantisationStep(display));
   // Pixels at either end of the display range are clipped (a detector's empty background, a saturated label): their
   // noise cannot be seen, and counting them makes a tile on the breast edge look far too smooth. Only the ends: a
   // flat region at any other level stays the inpainting trace this signal looks for.
+  const up = 2 * width;
   for (let ty = 0; ty < mapHeight; ty++) {
     for (let tx = 0; tx < mapWidth; tx++) {
       let n = 0;
       let seen = 0;
+      let inside = 0;
       let sum = 0;
-      for (let y = 1 + ty * tile, yEnd = Math.min(height - 1, y + tile); y < yEnd; y++) {
-        for (let x = 1 + tx * tile, xEnd = Math.min(width - 1, x + tile); x < xEnd; x++) {
+      const y0 = 1 + ty * tile;
+      const x0 = 1 + tx * tile;
+      for (let y = Math.max(2, y0), yEnd = Math.min(height - 2, y0 + tile); y < yEnd; y++) {
+        for (let x = Math.max(2, x0), xEnd = Math.min(width - 2, x0 + tile); x < xEnd; x++) {
           const i = y * width + x;
           const centre = display[i];
           seen++;
           if (centre <= 0 || centre >= 1) continue;
           sum += centre;
-          values[n++] = Math.abs(centre - 0.25 * (display[i - 1] + display[i + 1] + display[i - width] + display[i + width]));
+          inside++;
+          const residual = secondDifference(display, i - up) - 2 * secondDifference(display, i) + secondDifference(display, i + up);
+          // NaN when a tap is clipped: that residual would measure the edge of the background, not noise.
+          if (Number.isNaN(residual)) continue;
+          values[n++] = Math.abs(residual);
         }
       }
       const index = ty * mapWidth + tx;
-      const mean = sum / n;
+      const mean = sum / inside;
       meanLevel[index] = mean;
       // A tile mostly clipped is mostly background: its few other pixels (the skin line) say little about the noise.
       if (n < 64 || n < 0.5 * seen || mean < TILE_LEVEL_MIN || mean > TILE_LEVEL_MAX) continue;
-      const middle = Math.floor(n * 0.5);
-      const cut = quickSelect(values, n, middle);
-      // Selection left every value up to the middle at most `cut`: only those after it need a look (ties count).
-      let kept = middle + 1;
+      const last = Math.floor(n * KEEP);
+      const cut = quickSelect(values, n, last);
+      // Selection left every value up to `last` at most `cut`: only those after it need a look (ties count).
+      let kept = last + 1;
       let total = 0;
-      for (let k = 0; k <= middle; k++) total += values[k];
-      for (let k = middle + 1; k < n; k++) {
+      for (let k = 0; k <= last; k++) total += values[k];
+      for (let k = last + 1; k < n; k++) {
         if (values[k] <= cut) {
           total += values[k];
           kept++;
@@ -87,6 +99,15 @@ export function noiseConsistency(display: Float32Array, width: number, height: n
     }
   }
   return { value, map, mapWidth, mapHeight, tiles: valid.length };
+}
+
+/** display[j-2] - 2 display[j] + display[j+2]; NaN when one of the three is clipped (0 or 1). */
+function secondDifference(display: Float32Array, j: number): number {
+  const left = display[j - 2];
+  const middle = display[j];
+  const right = display[j + 2];
+  if (left <= 0 || left >= 1 || middle <= 0 || middle >= 1 || right <= 0 || right >= 1) return Number.NaN;
+  return left - 2 * middle + right;
 }
 
 /**

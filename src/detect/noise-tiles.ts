@@ -26,7 +26,7 @@ export function noiseTileSize(width: number, height: number): number {
   return Math.max(16, Math.round(Math.max(width, height) / 64));
 }
 
-/** The tile grid: tiles start one pixel in (the 4-neighbour residual needs a border). */
+/** The tile grid: tiles start one pixel in (a residual needs neighbours; wider ones skip what they cannot reach). */
 export function noiseTileGrid(width: number, height: number): { tile: number; mapWidth: number; mapHeight: number } {
   const tile = noiseTileSize(width, height);
   return { tile, mapWidth: Math.max(1, Math.floor((width - 2) / tile)), mapHeight: Math.max(1, Math.floor((height - 2) / tile)) };
