@@ -27,9 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from attacks.content import lesion_rows, transplant  # noqa: E402
 from attacks.diffprep import DisplayToTensor  # noqa: E402
-from attacks.gan_inpaint import cached_generator, gan_remove  # noqa: E402
-from attacks.suite import load_display, load_mias  # noqa: E402
+from attacks.gan_inpaint import gan_remove  # noqa: E402
+from attacks.suite import load_display  # noqa: E402
 from metrics import auc  # noqa: E402
+from train_content import content_setup  # noqa: E402
 from train_detector import block, srm_bank  # noqa: E402
 
 WINDOW = 128
@@ -92,12 +93,8 @@ def standardised(a: np.ndarray) -> torch.Tensor:
 
 
 def main() -> None:
-    torch.set_num_threads(2)
-    torch.manual_seed(SEED)
     started = time.time()
-    images, circles = load_mias()
-    gen = cached_generator(images, load_display)
-    split = json.loads((Path(__file__).resolve().parent / "split.json").read_text())
+    images, circles, gen, split = content_setup(SEED)
     train_clean, train_fake, _ = windows(split["train"], images, circles, gen, np.random.default_rng(SEED))
     val_clean, val_fake, val_kind = windows(split["val"], images, circles, gen, np.random.default_rng(SEED + 1))
     x = torch.cat([standardised(train_clean), standardised(train_fake)])

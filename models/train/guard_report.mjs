@@ -32,8 +32,9 @@ const { values: args } = parseArgs({
   },
 });
 
-const HELD_OUT = new Set(['cw_l2', 'removal']);
 const readJson = (path) => JSON.parse(readFileSync(path, 'utf8'));
+// The families train_detector.py kept out of training (attacks/suite.py HELD_OUT), as its run recorded them.
+const HELD_OUT = existsSync(args.torch) ? new Set(readJson(args.torch).held_out_families ?? []) : null;
 
 /** labels.csv with all its columns, by file. */
 function readLabels(path) {
@@ -88,7 +89,7 @@ function attackedSet(resultsPath, labelsPath) {
     .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
     .map(([key, list]) => ({
       family: key,
-      heldOut: HELD_OUT.has(list[0].family),
+      heldOut: HELD_OUT ? HELD_OUT.has(list[0].family) : null,
       ...groupStats(list, clean, byFile),
       signalAuc: signalAuc(list, clean),
       byDirection: Object.fromEntries(['pos2neg', 'neg2pos'].map((d) => [d, groupStats(list.filter((r) => r.direction === d), clean, byFile)])),
@@ -223,7 +224,7 @@ function card(result, torch, adaptive, contentAdaptive) {
     'images, random places), so its row measures a KNOWN generator; a different GAN is not measured.', '');
   table(
     ['family', 'held out', 'n', 'unguarded flip', 'AUC', 'TPR (suspicious)', 'TPR (tampered)', 'undetected flip'],
-    families.map((f) => [f.family, f.heldOut ? 'yes' : 'no', String(f.n), pct(f.unguardedFlipRate), num(f.auc), pct(f.tprSuspicious), pct(f.tprTampered), pct(f.undetectedFlipRate)]),
+    families.map((f) => [f.family, f.heldOut === null ? '?' : f.heldOut ? 'yes' : 'no', String(f.n), pct(f.unguardedFlipRate), num(f.auc), pct(f.tprSuspicious), pct(f.tprTampered), pct(f.undetectedFlipRate)]),
   );
   lines.push('## Which signal carries the detection', '',
     'Each signal alone: the AUC of its raw value on a family\'s attacked images against the clean test images (0.5: it',

@@ -231,18 +231,25 @@ def image_level(model: ContentDetector, refs: list[str], images: dict, gen, rng:
     return result
 
 
+def content_setup(seed: int) -> tuple[dict, dict, object, dict]:
+    """What the content scripts start from: 2 torch threads, torch seeded, mini-MIAS with its lesion circles, the
+    cached inpainting GAN (trained on first use) and the split."""
+    torch.set_num_threads(2)
+    torch.manual_seed(seed)
+    images, circles = load_mias()
+    gen = cached_generator(images, load_display)
+    split = json.loads((Path(__file__).resolve().parent / "split.json").read_text())
+    return images, circles, gen, split
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=MODELS_DIR, help="folder for content.onnx and manifest.json (a trial elsewhere leaves the shipped ones)")
     parser.add_argument("--adv-eps", type=float, default=ADV_EPS * 255, help="adversarial training: L-inf budget in 1/255 (0: off)")
     parser.add_argument("--adv-steps", type=int, default=ADV_STEPS, help="adversarial training: PGD steps per batch")
     args = parser.parse_args()
-    torch.set_num_threads(2)
-    torch.manual_seed(SEED)
     started = time.time()
-    images, _ = load_mias()
-    gen = cached_generator(images, load_display)
-    split = json.loads((Path(__file__).resolve().parent / "split.json").read_text())
+    images, _, gen, split = content_setup(SEED)
     allowed = [s for s in SOURCES if s not in UNSEEN_SOURCES]
     rng = np.random.default_rng(SEED)
     data = make_windows(sorted(split["train"]), images, gen, rng, allowed)
