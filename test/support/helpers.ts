@@ -64,6 +64,35 @@ export function syntheticBreast(width: number, height: number, seed: number, sid
   return image;
 }
 
+/**
+ * What film digitisers and detectors put around the breast: the film's straight border (a step down to the unexposed
+ * margin along one column) and a burnt-in label, a bright plate with dark letter strokes along rows and columns,
+ * softened by the optics (3x3 box blur, twice).
+ */
+export function borderAndLabel(width: number, height: number): (scene: Float32Array) => void {
+  return (scene) => {
+    for (let y = 0; y < height; y++) for (let x = width - 40; x < width; x++) scene[y * width + x] = 0.12;
+    const [left, top, plateWidth, plateHeight] = [30, 40, 96, 72];
+    for (let y = top; y < top + plateHeight; y++) for (let x = left; x < left + plateWidth; x++) {
+      const u = x - left;
+      const v = y - top;
+      // Letters "L" and "M" as 4-px strokes.
+      const stroke = (u >= 12 && u < 16 && v >= 16 && v < 56) || (u >= 12 && u < 36 && v >= 52 && v < 56) ||
+        ((u >= 48 && u < 52) || (u >= 76 && u < 80) || (u >= 62 && u < 66 && v < 40)) && v >= 16 && v < 56 ||
+        (v >= 16 && v < 20 && u >= 48 && u < 80);
+      scene[y * width + x] = stroke ? 0.15 : 0.92;
+    }
+    for (let pass = 0; pass < 2; pass++) {
+      const copy = scene.slice();
+      for (let y = top - 3; y < top + plateHeight + 3; y++) for (let x = left - 3; x < left + plateWidth + 3; x++) {
+        let sum = 0;
+        for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) sum += copy[(y + dy) * width + x + dx];
+        scene[y * width + x] = sum / 9;
+      }
+    }
+  };
+}
+
 /** Standard normal draws (Box-Muller) from a seeded uniform source. */
 export function gaussian(random: () => number): () => number {
   return () => Math.sqrt(-2 * Math.log(random() + 1e-12)) * Math.cos(6.283185 * random());
