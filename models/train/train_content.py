@@ -19,7 +19,8 @@ transplants are never shown to it.
     /usr/bin/python3 models/train/train_content.py        (about 10 min on 2 cores; the GAN is trained first if
                                                           /tmp/cadguard-cache lacks it, about 14 min)
     --out DIR: a trial that leaves the shipped files alone; --adv-eps E --adv-steps K: adversarial training (PGD
-    on half of each batch's fill windows; tried, see README.md, not used for the shipped model)
+    on half of each batch's fill windows); --transplants K: K lesion transplants per chain of each normal image as
+    further positives (both tried, see README.md, neither used for the shipped model)
 Writes models/content.onnx, its manifest entry and results/content_training.json.
 """
 from __future__ import annotations
@@ -42,7 +43,8 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from attacks.content import quantise8  # noqa: E402
+from attacks.content import lesion_rows, quantise8, transplant  # noqa: E402
+from attacks.diffprep import DisplayToTensor  # noqa: E402
 from attacks.gan_inpaint import cached_generator, gan_remove  # noqa: E402
 from attacks.suite import load_display, load_mias  # noqa: E402
 from export import validation_values, write_manifest  # noqa: E402
@@ -66,6 +68,10 @@ SEED = 5303
 # Adversarial training (hide_fills): budget and PGD steps; half of each batch's fill windows are attacked.
 ADV_EPS = 0.0
 ADV_STEPS = 2
+# The simulated chains (make_source_variants.SOURCES) this model trains and is validated on, in that file's order:
+# chains added there later are not drawn, so a rerun still reproduces the shipped model and its figures.
+CHAINS = ("archived-16bit", "ffdm-12bit-lownoise", "ffdm-14bit-processed", "ffdm-16bit-highnoise",
+          "digitiser-lowres-10bit", "film-8bit-jpeg90", "ffdm-12bit-smooth", "digitiser-streaks-12bit")
 # Kept out of training, so the source test measures chains the content detector never saw.
 UNSEEN_SOURCES = ("ffdm-16bit-highnoise", "digitiser-streaks-12bit")
 
@@ -112,7 +118,7 @@ def stored_as_source(image: np.ndarray, params: tuple | None) -> np.ndarray:
     """A manipulated image saved the way its source stores images (the film scans: 8 bits; JPEG sources re-saved)."""
     if params is None:
         return quantise8(image)
-    _, bits, _, _, _, jpeg, _ = params
+    bits, jpeg = params[1], params[5]
     if jpeg is not None:
         buffer = io.BytesIO()
         Image.fromarray(np.round(np.clip(image, 0, 1) * 255).astype(np.uint8), mode="L").save(buffer, format="JPEG", quality=jpeg)
@@ -121,11 +127,27 @@ def stored_as_source(image: np.ndarray, params: tuple | None) -> np.ndarray:
     return np.round(np.clip(image, 0, 1) * levels) / levels
 
 
-def make_windows(refs: list[str], images: dict, gen, rng: np.random.Generator, allowed: list[str]) -> dict:
+def lesion_transplant(d: np.ndarray, donor_ref: str, images: dict, circles: dict, params: tuple | None,
+                      rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """A lesion of `donor_ref`, delivered through the same chain as `d`, pasted into `d` (attacks/content.transplant:
+    blended, mean and noise matched) and saved as that source saves."""
+    donor = through(load_display(donor_ref, images).astype(np.float64), params, int(rng.integers(2 ** 31)))
+    circle = lesion_rows(circles[donor_ref], donor.shape[0])[0]
+    pasted, region = transplant(d, donor, circle, DisplayToTensor(d.astype(np.float32), 512).flipped,
+                                DisplayToTensor(donor.astype(np.float32), 512).flipped, rng, at_8_bits=False)
+    return stored_as_source(pasted, params), region
+
+
+def make_windows(refs: list[str], images: dict, gen, rng: np.random.Generator, allowed: list[str],
+                 circles: dict | None = None, transplants: int = 0) -> dict:
     """Pairs of windows at one place: a delivered image (stored, or through a simulated chain) and the same image with
-    a GAN fill made AFTER delivery and saved as that source saves, as a forger would; plus clean windows anywhere."""
+    a GAN fill made AFTER delivery and saved as that source saves, as a forger would; plus clean windows anywhere.
+    With `transplants` > 0, each normal image's chains also give that many pairs clean / lesion transplanted from an
+    abnormal image of the same refs (their own generator, so the fill windows stay those of a run without them)."""
     xs, targets, kinds = [], [], []
     zeros = np.zeros((TILE // STRIDE,) * 2, np.float32)
+    donors = [r for r in refs if images[r]["label"] != "normal" and circles and circles.get(r)]
+    t_rng = np.random.default_rng(SEED + 11) if transplants else None
     for ref in refs:
         stored = load_display(ref, images).astype(np.float64)
         h, w = stored.shape
@@ -143,6 +165,15 @@ def make_windows(refs: list[str], images: dict, gen, rng: np.random.Generator, a
                 xs += [d[y0:y0 + TILE, x0:x0 + TILE], filled[y0:y0 + TILE, x0:x0 + TILE]]
                 targets += [zeros, cell_target(region[y0:y0 + TILE, x0:x0 + TILE])]
                 kinds += ["clean", "gan_fill"]
+            for _ in range(transplants if images[ref]["label"] == "normal" and donors else 0):
+                pasted, region = lesion_transplant(d, donors[int(t_rng.integers(len(donors)))], images, circles, params, t_rng)
+                cy, cx = (int(v) for v in np.argwhere(region > 0.5).mean(0))
+                oy, ox = t_rng.integers(-TILE // 2 + 16, TILE // 2 - 16, 2)
+                y0 = int(min(max(cy + oy - TILE // 2, 0), h - TILE))
+                x0 = int(min(max(cx + ox - TILE // 2, 0), w - TILE))
+                xs += [d[y0:y0 + TILE, x0:x0 + TILE], pasted[y0:y0 + TILE, x0:x0 + TILE]]
+                targets += [zeros, cell_target(region[y0:y0 + TILE, x0:x0 + TILE])]
+                kinds += ["clean", "transplant"]
             for _ in range(CLEAN_PER_CHAIN):   # anywhere: background, skin line, labels, film edge
                 y0, x0 = int(rng.integers(0, h - TILE + 1)), int(rng.integers(0, w - TILE + 1))
                 xs.append(d[y0:y0 + TILE, x0:x0 + TILE])
@@ -210,7 +241,7 @@ def image_level(model: ContentDetector, refs: list[str], images: dict, gen, rng:
     clean, fills = {}, {}
     for ref in refs:
         stored = load_display(ref, images).astype(np.float64)
-        for name, params in [("stored", None)] + list(SOURCES.items()):
+        for name, params in [("stored", None)] + [(n, SOURCES[n]) for n in CHAINS]:
             d = through(stored, params, int(rng.integers(2 ** 31)))
             clean.setdefault(name, []).append(image_value(tile_cells(model, d)))
             inside = np.argwhere(d > 0.25)
@@ -231,6 +262,29 @@ def image_level(model: ContentDetector, refs: list[str], images: dict, gen, rng:
     return result
 
 
+def transplant_level(model: ContentDetector, refs: list[str], images: dict, circles: dict, threshold: float,
+                     rng: np.random.Generator) -> dict:
+    """Whole val images, stored as the film scans are: each normal image with one lesion transplanted from an abnormal
+    image of the same refs, against the clean images split by label (a detector that learnt "a lesion is a forgery"
+    would flag clean abnormal images)."""
+    model.eval()
+    donors = [r for r in refs if images[r]["label"] != "normal" and circles.get(r)]
+    clean = {"normal": [], "abnormal": []}
+    pasted = []
+    for ref in refs:
+        d = load_display(ref, images).astype(np.float64)
+        clean["normal" if images[ref]["label"] == "normal" else "abnormal"].append(image_value(tile_cells(model, d)))
+        if images[ref]["label"] == "normal":
+            x, _ = lesion_transplant(d, donors[int(rng.integers(len(donors)))], images, circles, None, rng)
+            pasted.append(image_value(tile_cells(model, x)))
+    c, f = np.array(clean["normal"] + clean["abnormal"]), np.array(pasted)
+    return {"threshold": "clean_p99 of image_level", "n": len(f),
+            "auc": round(auc(np.r_[c, f], np.r_[np.zeros(len(c)), np.ones(len(f))]), 4),
+            "tpr_at_clean_p99": round(float(np.mean(f > threshold)), 4), "transplant_median": round(float(np.median(f)), 3),
+            "clean_normal_max": round(max(clean["normal"]), 3), "clean_abnormal_max": round(max(clean["abnormal"]), 3),
+            "clean_abnormal_over_threshold": int(np.sum(np.array(clean["abnormal"]) > threshold))}
+
+
 def content_setup(seed: int) -> tuple[dict, dict, object, dict]:
     """What the content scripts start from: 2 torch threads, torch seeded, mini-MIAS with its lesion circles, the
     cached inpainting GAN (trained on first use) and the split."""
@@ -247,13 +301,14 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=MODELS_DIR, help="folder for content.onnx and manifest.json (a trial elsewhere leaves the shipped ones)")
     parser.add_argument("--adv-eps", type=float, default=ADV_EPS * 255, help="adversarial training: L-inf budget in 1/255 (0: off)")
     parser.add_argument("--adv-steps", type=int, default=ADV_STEPS, help="adversarial training: PGD steps per batch")
+    parser.add_argument("--transplants", type=int, default=0, help="lesion transplants per chain of each normal image (0: none, as shipped)")
     args = parser.parse_args()
     started = time.time()
-    images, _, gen, split = content_setup(SEED)
-    allowed = [s for s in SOURCES if s not in UNSEEN_SOURCES]
+    images, circles, gen, split = content_setup(SEED)
+    allowed = [s for s in CHAINS if s not in UNSEEN_SOURCES]
     rng = np.random.default_rng(SEED)
-    data = make_windows(sorted(split["train"]), images, gen, rng, allowed)
-    val = make_windows(sorted(split["val"]), images, gen, np.random.default_rng(SEED + 1), list(SOURCES))
+    data = make_windows(sorted(split["train"]), images, gen, rng, allowed, circles, args.transplants)
+    val = make_windows(sorted(split["val"]), images, gen, np.random.default_rng(SEED + 1), list(CHAINS), circles, args.transplants)
     print(f"{len(data['x'])} train windows, {len(val['x'])} val windows ({time.time() - started:.0f} s)", flush=True)
     model = ContentDetector()
     opt = torch.optim.AdamW(model.parameters(), 2e-3, weight_decay=1e-4)
@@ -287,11 +342,17 @@ def main() -> None:
             row = {"step": step, "loss": round(float(loss), 4), "seconds": round(time.time() - started),
                    "window_auc": round(auc(np.r_[clean, fake], np.r_[np.zeros(len(clean)), np.ones(len(fake))]), 4),
                    "window_tpr_at_clean_p99": round(float(np.mean(fake > np.quantile(clean, 0.99))), 4)}
+            pasted = scores[val["kind"] == "transplant"]
+            if len(pasted):
+                row["transplant_window_auc"] = round(auc(np.r_[clean, pasted], np.r_[np.zeros(len(clean)), np.ones(len(pasted))]), 4)
+                row["transplant_window_tpr_at_clean_p99"] = round(float(np.mean(pasted > np.quantile(clean, 0.99))), 4)
             history.append(row)
             print(json.dumps(row), flush=True)
     model.eval()
     whole = image_level(model, sorted(split["val"]), images, gen, np.random.default_rng(SEED + 2))
     print(json.dumps(whole), flush=True)
+    pasted = transplant_level(model, sorted(split["val"]), images, circles, whole["clean_p99"], np.random.default_rng(SEED + 3))
+    print(json.dumps({"transplants": pasted}), flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / "content.onnx"
     torch.onnx.export(model, torch.zeros(1, 1, TILE, TILE), str(path), opset_version=17, input_names=["image"],
@@ -305,6 +366,7 @@ def main() -> None:
                   f"from {len(split['train'])} mini-MIAS train-split images (research-only data set; a research/evaluation "
                   f"model) through simulated acquisition chains except {', '.join(UNSEEN_SOURCES)}"
                   + (f"; adversarial training {args.adv_eps:g}/255, {args.adv_steps} PGD steps" if adv_eps > 0 else "")
+                  + (f"; plus {args.transplants} lesion transplants per chain of each normal image" if args.transplants else "")
                   + "; models/train/train_content.py")
     write_manifest(args.out / "manifest.json", {
         "id": MANIFEST_ID, "role": "content", "version": "0.1.0", "file": path.name,
@@ -322,6 +384,7 @@ def main() -> None:
     })
     (RESULTS if args.out == MODELS_DIR else args.out / RESULTS.name).write_text(json.dumps({"windows": {"train": len(data["x"]), "val": len(val["x"])}, "parameters": params,
                                    "unseen_sources": UNSEEN_SOURCES, "history": history, "val_images": whole,
+                                   "val_transplants": pasted, "transplants_per_chain": args.transplants,
                                    "seconds": round(time.time() - started)}, indent=2) + "\n")
     print(f"wrote {path} ({len(blob)} bytes) in {time.time() - started:.0f} s")
 

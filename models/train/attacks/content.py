@@ -41,8 +41,9 @@ def lesion_rows(circles: list[tuple[int, int, int]], height: int) -> list[tuple[
 
 
 def transplant(target: np.ndarray, donor: np.ndarray, donor_circle: tuple[int, int, int], target_flipped: bool,
-               donor_flipped: bool, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Paste the donor's lesion into `target`; returns (image, soft region mask [H, W])."""
+               donor_flipped: bool, rng: np.random.Generator, at_8_bits: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Paste the donor's lesion into `target`; returns (image, soft region mask [H, W]). `at_8_bits=False` leaves the
+    result unquantised, for a caller that saves it as its own source would."""
     h, w = target.shape
     row, col, r = donor_circle
     r = max(float(r), 12.0)
@@ -78,7 +79,8 @@ def transplant(target: np.ndarray, donor: np.ndarray, donor_circle: tuple[int, i
     out[tr0:tr0 + ph, tc0:tc0 + pw] = disk * shifted + (1 - disk) * tpatch
     region = np.zeros((h, w), dtype=np.float32)
     region[tr0:tr0 + ph, tc0:tc0 + pw] = disk
-    return quantise8(np.clip(out, 0, 1)), region
+    out = np.clip(out, 0, 1)
+    return (quantise8(out) if at_8_bits else out), region
 
 
 def remove_lesion(image: np.ndarray, circle: tuple[int, int, int], rng: np.random.Generator,
