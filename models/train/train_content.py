@@ -138,6 +138,17 @@ def lesion_transplant(d: np.ndarray, donor_ref: str, images: dict, circles: dict
     return stored_as_source(pasted, params), region
 
 
+def window_pair(d: np.ndarray, fake: np.ndarray, region: np.ndarray, cy: int, cx: int,
+                rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The same 256-px window of the clean and the manipulated image near (cy, cx), shifted at random so the change
+    is not always central, and the manipulated window's cell targets."""
+    h, w = d.shape
+    oy, ox = rng.integers(-TILE // 2 + 16, TILE // 2 - 16, 2)
+    y0 = int(min(max(cy + oy - TILE // 2, 0), h - TILE))
+    x0 = int(min(max(cx + ox - TILE // 2, 0), w - TILE))
+    return d[y0:y0 + TILE, x0:x0 + TILE], fake[y0:y0 + TILE, x0:x0 + TILE], cell_target(region[y0:y0 + TILE, x0:x0 + TILE])
+
+
 def make_windows(refs: list[str], images: dict, gen, rng: np.random.Generator, allowed: list[str],
                  circles: dict | None = None, transplants: int = 0) -> dict:
     """Pairs of windows at one place: a delivered image (stored, or through a simulated chain) and the same image with
@@ -158,21 +169,16 @@ def make_windows(refs: list[str], images: dict, gen, rng: np.random.Generator, a
             for _ in range(FILLS_PER_CHAIN):
                 cy, cx = (int(v) for v in inside[rng.integers(len(inside))])
                 filled, region = gan_remove(gen, d, (cy, cx, fill_radius(rng)), rng, at_8_bits=False)
-                filled = stored_as_source(filled, params)
-                oy, ox = rng.integers(-TILE // 2 + 16, TILE // 2 - 16, 2)
-                y0 = int(min(max(cy + oy - TILE // 2, 0), h - TILE))
-                x0 = int(min(max(cx + ox - TILE // 2, 0), w - TILE))
-                xs += [d[y0:y0 + TILE, x0:x0 + TILE], filled[y0:y0 + TILE, x0:x0 + TILE]]
-                targets += [zeros, cell_target(region[y0:y0 + TILE, x0:x0 + TILE])]
+                clean, fake, target = window_pair(d, stored_as_source(filled, params), region, cy, cx, rng)
+                xs += [clean, fake]
+                targets += [zeros, target]
                 kinds += ["clean", "gan_fill"]
             for _ in range(transplants if images[ref]["label"] == "normal" and donors else 0):
                 pasted, region = lesion_transplant(d, donors[int(t_rng.integers(len(donors)))], images, circles, params, t_rng)
                 cy, cx = (int(v) for v in np.argwhere(region > 0.5).mean(0))
-                oy, ox = t_rng.integers(-TILE // 2 + 16, TILE // 2 - 16, 2)
-                y0 = int(min(max(cy + oy - TILE // 2, 0), h - TILE))
-                x0 = int(min(max(cx + ox - TILE // 2, 0), w - TILE))
-                xs += [d[y0:y0 + TILE, x0:x0 + TILE], pasted[y0:y0 + TILE, x0:x0 + TILE]]
-                targets += [zeros, cell_target(region[y0:y0 + TILE, x0:x0 + TILE])]
+                clean, fake, target = window_pair(d, pasted, region, cy, cx, t_rng)
+                xs += [clean, fake]
+                targets += [zeros, target]
                 kinds += ["clean", "transplant"]
             for _ in range(CLEAN_PER_CHAIN):   # anywhere: background, skin line, labels, film edge
                 y0, x0 = int(rng.integers(0, h - TILE + 1)), int(rng.integers(0, w - TILE + 1))
