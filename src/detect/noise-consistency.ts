@@ -13,9 +13,10 @@ const KEEP = 0.25;
 export type NoiseConsistency = NoiseMap;
 
 /**
- * Computes the statistic on display values (row-major, [0, 1]). The residual is the product of the second
- * differences at lag 2 along x and along y (Immerkaer's noise mask, dilated): it cancels ramps and every edge that runs
- * along a row or a column (film borders, burnt-in labels, the paddle), which a plain Laplacian turns into "noise".
+ * Computes the statistic on display values (row-major, [0, 1]). The residual is the lag-2 second difference along x
+ * taken of the lag-2 second difference along y (Immerkaer's 3x3 noise mask, dilated to a step of 2): it cancels ramps
+ * and every edge that runs along a row or a column (film borders, burnt-in labels, the paddle), which a plain
+ * Laplacian turns into "noise".
  * A tile's noise is the mean of the smallest quarter of its |residual| values, so edges at other angles and texture
  * may fill three quarters of a tile, and quantised 8-bit images still give a continuous estimate.
  */
