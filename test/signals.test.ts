@@ -66,6 +66,23 @@ function splice(image: Float32Array, donor: Float32Array, width: number, cx: num
   return out;
 }
 
+/**
+ * Noise consistency of each clean image and of the same image with a disk of radius 40 at (cx, cy) inpainted: the
+ * largest clean value, the smallest inpainted one, and a line per image for the failure message.
+ */
+function cleanAndInpainted(cases: { name: string; image: Float32Array }[], width: number, height: number, cx: number, cy: number) {
+  let worstClean = 0;
+  let weakestTampered = Infinity;
+  const lines = cases.map(({ name, image }) => {
+    const clean = noiseConsistency(image, width, height).value;
+    const removed = noiseConsistency(inpaint(image, width, cx, cy, 40), width, height).value;
+    worstClean = Math.max(worstClean, clean);
+    weakestTampered = Math.min(weakestTampered, removed);
+    return `${name}: clean ${clean.toFixed(2)}, inpainted ${removed.toFixed(2)}`;
+  });
+  return { worstClean, weakestTampered, lines };
+}
+
 describe('integrity signals', () => {
   it('noise consistency passes clean images of five simulated sources and flags inpainting and splicing in each', () => {
     const width = 512;
@@ -97,17 +114,10 @@ describe('integrity signals', () => {
       { name: 'digitiser, 10 bit, low noise', noise: 0.004, bits: 10, gamma: 1, blur: true },
       sources[1],
     ];
-    const lines: string[] = [];
-    let worstClean = 0;
-    let weakestTampered = Infinity;
-    smooth.forEach((source, s) => {
-      const image = acquire(width, height, 500 + s, source, borderAndLabel(width, height));
-      const clean = noiseConsistency(image, width, height).value;
-      const removed = noiseConsistency(inpaint(image, width, 260, 340, 40), width, height).value;
-      worstClean = Math.max(worstClean, clean);
-      weakestTampered = Math.min(weakestTampered, removed);
-      lines.push(`${source.name}: clean ${clean.toFixed(2)}, inpainted ${removed.toFixed(2)}`);
-    });
+    const { worstClean, weakestTampered, lines } = cleanAndInpainted(
+      smooth.map((source, s) => ({ name: source.name, image: acquire(width, height, 500 + s, source, borderAndLabel(width, height)) })),
+      width, height, 260, 340,
+    );
     // A 4-neighbour Laplacian read the letters and the border as noise: 16-29 on these clean images, above inpainting.
     assert(worstClean < 6 && worstClean < weakestTampered, `border and label:\n${lines.join('\n')}`);
   });
@@ -126,18 +136,14 @@ describe('integrity signals', () => {
   it('noise consistency passes clean images whose background is exactly 0 and still flags inpainting in them', () => {
     const width = 512;
     const height = 640;
-    const lines: string[] = [];
-    let worstClean = 0;
-    let weakestTampered = Infinity;
-    sources.forEach((source, s) => {
-      // Outside the breast (the phantom's 0.02 level) a detector delivers nothing: exact zeros, no noise.
-      const empty = acquire(width, height, 300 + s, source).map((v, i) => (phantomLevel(i % width, Math.floor(i / width), width, height, 0) <= 0.02 ? 0 : v));
-      const clean = noiseConsistency(empty, width, height).value;
-      const removed = noiseConsistency(inpaint(empty, width, 180, 320, 40), width, height).value;
-      worstClean = Math.max(worstClean, clean);
-      weakestTampered = Math.min(weakestTampered, removed);
-      lines.push(`${source.name}: clean ${clean.toFixed(2)}, inpainted ${removed.toFixed(2)}`);
-    });
+    const { worstClean, weakestTampered, lines } = cleanAndInpainted(
+      sources.map((source, s) => ({
+        name: source.name,
+        // Outside the breast (the phantom's 0.02 level) a detector delivers nothing: exact zeros, no noise.
+        image: acquire(width, height, 300 + s, source).map((v, i) => (phantomLevel(i % width, Math.floor(i / width), width, height, 0) <= 0.02 ? 0 : v)),
+      })),
+      width, height, 180, 320,
+    );
     // Before clipped pixels were left out, the breast-edge tiles read as far too smooth: 40-75 on such images.
     assert(worstClean < 6 && worstClean < weakestTampered, `empty background:\n${lines.join('\n')}`);
   });
