@@ -25,7 +25,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from attacks.content import lesion_rows, transplant  # noqa: E402
+from attacks.content import lesion_donors, lesion_rows, transplant  # noqa: E402
 from attacks.diffprep import DisplayToTensor  # noqa: E402
 from attacks.gan_inpaint import gan_remove  # noqa: E402
 from attacks.suite import load_display  # noqa: E402
@@ -44,7 +44,7 @@ def windows(refs: list[str], images: dict, circles: dict, gen, rng: np.random.Ge
     """Clean windows and manipulated ones (GAN fill in every image, transplant in normal ones), with their kinds."""
     half = WINDOW // 2
     clean, fake, kind = [], [], []
-    donors = [r for r in sorted(refs) if images[r]["label"] != "normal" and circles.get(r)]
+    donors = lesion_donors(refs, images, circles)
     for ref in refs:
         d = load_display(ref, images).astype(np.float64)
         h, w = d.shape

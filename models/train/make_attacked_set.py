@@ -25,6 +25,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from attacks.content import lesion_donors  # noqa: E402
 from attacks.onnx_torch import ShippedClassifier  # noqa: E402
 from attacks.suite import ALL_FAMILIES, CONTENT_FAMILIES, ImageAttacker, decision_after, load_display, load_mias  # noqa: E402
 
@@ -88,7 +89,7 @@ def main() -> None:
     images, circles = load_mias()
     split = json.loads(SPLIT_PATH.read_text())[args.split]
     chosen = select(split, images, args.limit)
-    donors = [r for r in sorted(split) if images[r]["label"] != "normal" and circles.get(r)]
+    donors = lesion_donors(split, images, circles)
     rows, per_image = [], []
     kept: list[list[str]] = []
     if args.add and not (out / "labels.csv").exists():

@@ -43,7 +43,7 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from attacks.content import lesion_rows, quantise8, transplant  # noqa: E402
+from attacks.content import lesion_donors, lesion_rows, quantise8, transplant  # noqa: E402
 from attacks.diffprep import DisplayToTensor  # noqa: E402
 from attacks.gan_inpaint import cached_generator, gan_remove  # noqa: E402
 from attacks.suite import load_display, load_mias  # noqa: E402
@@ -157,7 +157,7 @@ def make_windows(refs: list[str], images: dict, gen, rng: np.random.Generator, a
     abnormal image of the same refs (their own generator, so the fill windows stay those of a run without them)."""
     xs, targets, kinds = [], [], []
     zeros = np.zeros((TILE // STRIDE,) * 2, np.float32)
-    donors = [r for r in refs if images[r]["label"] != "normal" and circles and circles.get(r)]
+    donors = lesion_donors(refs, images, circles) if transplants else []
     t_rng = np.random.default_rng(SEED + 11) if transplants else None
     for ref in refs:
         stored = load_display(ref, images).astype(np.float64)
@@ -274,7 +274,7 @@ def transplant_level(model: ContentDetector, refs: list[str], images: dict, circ
     image of the same refs, against the clean images split by label (a detector that learnt "a lesion is a forgery"
     would flag clean abnormal images)."""
     model.eval()
-    donors = [r for r in refs if images[r]["label"] != "normal" and circles.get(r)]
+    donors = lesion_donors(refs, images, circles)
     clean = {"normal": [], "abnormal": []}
     pasted = []
     for ref in refs:

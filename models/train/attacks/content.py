@@ -40,6 +40,11 @@ def lesion_rows(circles: list[tuple[int, int, int]], height: int) -> list[tuple[
     return [(height - 1 - y, x, r) for x, y, r in circles]
 
 
+def lesion_donors(refs, images: dict, circles: dict) -> list[str]:
+    """The refs a transplant can take a lesion from: abnormal images with a truth-table circle, sorted."""
+    return [r for r in sorted(refs) if images[r]["label"] != "normal" and circles.get(r)]
+
+
 def transplant(target: np.ndarray, donor: np.ndarray, donor_circle: tuple[int, int, int], target_flipped: bool,
                donor_flipped: bool, rng: np.random.Generator, at_8_bits: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Paste the donor's lesion into `target`; returns (image, soft region mask [H, W]). `at_8_bits=False` leaves the
