@@ -7,7 +7,7 @@
  */
 import { MIN_TILES, median, noiseTileGrid, TILE_LEVEL_MAX, TILE_LEVEL_MIN, type NoiseMap } from './noise-tiles.js';
 
-/** Result of {@link noiseTexture}: the largest mean z by which a 2x2 tile block is whiter than expected (>= 0). */
+/** Result of {@link noiseTexture}: the largest mean z by which a 3x3 tile block is whiter than expected (>= 0). */
 export type NoiseTexture = NoiseMap;
 
 /** High-pass: each pixel minus the mean of its 5x5 neighbourhood. */
@@ -15,6 +15,14 @@ const BOX = 5;
 /** Expected correlation at a tile: median over the 2 x 50 tiles nearest in intensity (rank window). */
 const RANK_HALF_WINDOW = 50;
 const MIN_SPREAD = 0.02;
+/**
+ * Tiles per block side, and the fewest judged tiles a block needs. 3x3 rather than noise consistency's 2x2: a tile's
+ * correlation is a noisy estimate (256 residuals on a 1024-px image), and a lesion's removal covers more than four
+ * tiles, so nine tiles lift a fill clearly above the clean tail. Chosen on validation images (17 removals, 450 clean
+ * images through eight simulated sources): 16 of 17 above the clean 99th percentile against 14 with 2x2.
+ */
+const BLOCK = 3;
+const BLOCK_MIN_TILES = 7;
 
 /**
  * Computes the statistic on display values (row-major, [0, 1]). Tiles and map grid are those of noise consistency
@@ -104,12 +112,19 @@ export function noiseTexture(display: Float32Array, width: number, height: numbe
     map[i] = Math.min(1, Math.max(0, z[i]) / 6);
   }
   let value = 0;
-  for (let ty = 0; ty + 1 < mapHeight; ty++) {
-    for (let tx = 0; tx + 1 < mapWidth; tx++) {
-      const i = ty * mapWidth + tx;
-      const block = [i, i + 1, i + mapWidth, i + mapWidth + 1].filter((j) => !Number.isNaN(z[j]));
-      if (block.length < 3) continue;
-      value = Math.max(value, block.reduce((s, j) => s + z[j], 0) / block.length);
+  for (let ty = 0; ty + BLOCK <= mapHeight; ty++) {
+    for (let tx = 0; tx + BLOCK <= mapWidth; tx++) {
+      let sum = 0;
+      let judged = 0;
+      for (let dy = 0; dy < BLOCK; dy++) {
+        for (let dx = 0; dx < BLOCK; dx++) {
+          const zj = z[(ty + dy) * mapWidth + tx + dx];
+          if (Number.isNaN(zj)) continue;
+          sum += zj;
+          judged++;
+        }
+      }
+      if (judged >= BLOCK_MIN_TILES) value = Math.max(value, sum / judged);
     }
   }
   return { value, map, mapWidth, mapHeight, tiles: valid.length };

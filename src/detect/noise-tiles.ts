@@ -5,7 +5,7 @@
 
 /** A per-tile statistic of one image: the value that is calibrated and the map behind it. */
 export interface NoiseMap {
-  /** The statistic: the largest mean z over 2x2 tile blocks (0 when too few tiles to judge). */
+  /** The statistic: the largest mean z over blocks of neighbouring tiles (0 when too few tiles to judge). */
   value: number;
   /** Per-tile z scaled to [0, 1] (z / 6, clipped), row-major over the tile grid: a tamper heatmap. */
   map: Float32Array;
