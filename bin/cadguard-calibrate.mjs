@@ -80,6 +80,7 @@ async function main(argv) {
         suspiciousRate: Number(options['suspicious-fpr']),
         tamperedRate: Number(options['tampered-fpr']),
         signals: options.signals ? options.signals.split(',').map((s) => s.trim()) : undefined,
+        definitions: meta.signalDefinitions,
       },
     );
   } catch (error) {

@@ -202,6 +202,11 @@ export interface IntegritySignal {
   flagged: boolean;
   detail: string;
   /**
+   * What computed the value: the SDK's method and version, and for a model's signal the model's SHA-256 prefix
+   * (`'noise-texture-v2'`, `'squeeze-v1+90ec1693...'`). A calibration made for another definition does not apply.
+   */
+  definition?: string;
+  /**
    * Milliseconds this signal cost in the worker (`squeeze`: squeezing and the squeezed classifier runs; `residual`:
    * the detector run; `content`: the content model over every full-resolution tile; `noise`: the statistic and the
    * display values it reads), to set against `timings.classify`.

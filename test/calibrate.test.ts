@@ -5,7 +5,7 @@ import { assert, assertClose, runServerJob } from './support/helpers.js';
 
 interface CalibrateRun {
   calibrate: { exitCode: number; stderr: string };
-  manifest: { integrity?: { signals: Record<string, { center: number; scale: number }>; thresholds: { suspicious: number; tampered: number }; calibration: { images: number; warnings: string[] } }; models: { file: string }[] } | null;
+  manifest: { integrity?: { signals: Record<string, { center: number; scale: number; definition?: string }>; thresholds: { suspicious: number; tampered: number }; calibration: { images: number; warnings: string[] } }; models: { file: string }[] } | null;
   copiedModel: boolean;
   eval: { exitCode: number; stderr: string; results: { summary: { integrity: { fprClean: number; tprTampered: number } }; rows: { file: string; verdict: string }[] } | null } | null;
 }
@@ -18,6 +18,13 @@ describe('cadguard-calibrate', () => {
     assert(run.calibrate.exitCode === 0, `exit ${run.calibrate.exitCode}: ${run.calibrate.stderr}`);
     const integrity = run.manifest!.integrity!;
     assert(Object.keys(integrity.signals).sort().join() === 'noise,squeeze,texture', `signals ${Object.keys(integrity.signals)}`);
+    const definitions = Object.entries(integrity.signals).map(([id, scale]) => `${id}: ${scale.definition}`).join(', ');
+    // What the SDK computed is recorded, so that a later SDK or another model is not judged by this calibration.
+    assert(
+      integrity.signals.noise.definition === 'noise-consistency-v2' && integrity.signals.texture.definition === 'noise-texture-v2' &&
+        /^squeeze-v1\+[0-9a-f]{16}$/.test(integrity.signals.squeeze.definition ?? ''),
+      definitions,
+    );
     assert(integrity.thresholds.suspicious <= integrity.thresholds.tampered, 'suspicious <= tampered');
     assert(integrity.calibration.images === 24, `images ${integrity.calibration.images}`);
     assert(integrity.calibration.warnings.some((w) => /too few/.test(w)), 'warns that 24 images are too few for the targets');
@@ -45,6 +52,9 @@ describe('cadguard-calibrate', () => {
     const result = calibrate(rows, { suspiciousRate: 0.01, tamperedRate: 0.001 });
     assert(result.calibration.achieved.suspicious.rate <= 0.01, `achieved ${result.calibration.achieved.suspicious.rate}`);
     assert(result.calibration.warnings.some((w) => /0.1 %/.test(w)), 'warns that 1000 images are too few for 0.1 %');
+    const recorded = calibrate(rows, { definitions: { a: 'a-v3' } });
+    assert(recorded.signals.a.definition === 'a-v3' && recorded.signals.b.definition === undefined, 'records the definitions it was given');
+    assert(recorded.signals.a.center === result.signals.a.center, 'a definition does not change the scale');
   });
 
   it('standardises each signal by its own clean tail: z is -log10 of the clean share, long tail or short', () => {

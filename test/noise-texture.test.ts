@@ -1,6 +1,7 @@
 // The noise-texture signal: a filled-in patch with white noise is caught in images whose own grain is correlated,
 // while clean images of sources with other grains (coarser, finer, anisotropic, white) stay below every tampered one.
 import { noiseTexture } from '../src/detect/noise-texture.js';
+import { breastMask } from '../src/image/preprocess.js';
 import { assert, gaussian, neighbourhoodMean, phantomLevel, seededRandom } from './support/helpers.js';
 
 interface Grain {
@@ -95,6 +96,26 @@ describe('noise texture', () => {
       [0.3, 0.8].map((h) => noiseTexture(acquire(width, height, 9, { name: 'x', noise, bits: 16, h, v: h }), width, height).value),
     );
     assert(Math.max(...values) < 3, `statistic across grains and noise levels: ${values.map((v) => v.toFixed(2)).join(', ')}`);
+  });
+
+  it('judges only the breast: a whiter film base beside it is not a fill', () => {
+    // Digitised film: the unexposed base next to the breast is dim, above the dark-tile cut, and its grain is the
+    // base's own (here white) where the breast's is correlated; no CAD result depends on it.
+    const width = 512;
+    const height = 640;
+    const grain = grains[0];
+    const gauss = gaussian(seededRandom(77));
+    const image = acquire(width, height, 31, grain);
+    for (let y = 240; y < 400; y++) for (let x = 448; x < 496; x++) {
+      image[y * width + x] = Math.round(Math.min(1, Math.max(0, 0.09 + 0.02 * gauss())) * 255) / 255;
+    }
+    const breast = breastMask({ width, height, values: image, table: null });
+    const everywhere = noiseTexture(image, width, height).value;
+    const onBreast = noiseTexture(image, width, height, breast);
+    assert(everywhere >= 3, `the base band should stand out when every tile counts: ${everywhere.toFixed(2)}`);
+    assert(onBreast.value < 3, `breast only: ${onBreast.value.toFixed(2)} (every tile: ${everywhere.toFixed(2)})`);
+    const bandTiles = onBreast.map.filter((_, i) => (i % onBreast.mapWidth) * (width / onBreast.mapWidth) >= 448);
+    assert(bandTiles.every((v) => v === 0), 'the band has no heat');
   });
 
   it('returns 0 and an empty map when too few tiles can be judged', () => {

@@ -191,4 +191,22 @@ describe('integrity signals', () => {
     assert(fuseIntegrity([signal('noise', 2), signal('squeeze', 0), provenance], calibration).verdict === 'tampered', 'provenance overrides');
     assert(fuseIntegrity([signal('noise', 2)], null).verdict === 'suspicious', 'no calibration fails closed');
   });
+
+  it('fusion: a signal calibrated for another definition (older SDK method, other model) fails closed', () => {
+    const calibration = {
+      signals: { texture: { center: 1, scale: 0.5, definition: 'noise-texture-v1' }, squeeze: { center: 0.01, scale: 0.01, definition: 'squeeze-v1+aaaa' } },
+      thresholds: { suspicious: 4, tampered: 6 },
+    };
+    const signal = (id: string, value: number, definition: string) => ({ id, value, flagged: false, detail: id, definition });
+    const current = [signal('texture', 1, 'noise-texture-v1'), signal('squeeze', 0.01, 'squeeze-v1+aaaa')];
+    assert(fuseIntegrity(current, calibration).verdict === 'pass', 'same definitions: pass');
+    const upgraded = fuseIntegrity([signal('texture', 1, 'noise-texture-v2'), signal('squeeze', 0.01, 'squeeze-v1+aaaa')], calibration);
+    const texture = upgraded.signals.find((s) => s.id === 'texture')!;
+    assert(upgraded.verdict === 'suspicious' && texture.flagged, `new method: ${upgraded.verdict}`);
+    assert(/noise-texture-v1.*noise-texture-v2.*cadguard-calibrate/.test(texture.detail), texture.detail);
+    const otherModel = fuseIntegrity([signal('texture', 1, 'noise-texture-v1'), signal('squeeze', 0.01, 'squeeze-v1+bbbb')], calibration);
+    assert(otherModel.verdict === 'suspicious', 'another classifier: its squeezing is not calibrated');
+    const unrecorded = { ...calibration, signals: { texture: { center: 1, scale: 0.5 } } };
+    assert(fuseIntegrity([signal('texture', 1, 'noise-texture-v2')], unrecorded).verdict === 'suspicious', 'no recorded definition');
+  });
 });

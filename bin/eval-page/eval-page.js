@@ -47,6 +47,7 @@ window.cadguardEval = {
         backend: report.backend,
         fallback: report.fallback ?? null,
         signals: Object.fromEntries(report.integrity.signals.filter((s) => s.id !== 'calibration').map((s) => [s.id, s.value])),
+        definitions: Object.fromEntries(report.integrity.signals.filter((s) => s.definition).map((s) => [s.id, s.definition])),
       };
     } catch (error) {
       if (isGuardError(error)) return { ...failure(error), ms: performance.now() - started };

@@ -5,7 +5,7 @@ export function thresholdFor(scores: number[], rate: number): number;
 export const SIGNAL_TAIL_QUANTILE: number;
 export function tailScale(sorted: number[]): { center: number; scale: number };
 export interface Calibration {
-  signals: Record<string, { center: number; scale: number }>;
+  signals: Record<string, { center: number; scale: number; definition?: string }>;
   thresholds: { suspicious: number; tampered: number };
   calibration: {
     images: number;
@@ -17,5 +17,5 @@ export interface Calibration {
 }
 export function calibrate(
   rows: { file: string; signals: Record<string, number | null> }[],
-  options?: { suspiciousRate?: number; tamperedRate?: number; signals?: string[] },
+  options?: { suspiciousRate?: number; tamperedRate?: number; signals?: string[]; definitions?: Record<string, string> },
 ): Calibration;

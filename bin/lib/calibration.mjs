@@ -105,9 +105,11 @@ export function tailScale(sorted) {
 /**
  * Calibrates from clean images.
  * @param {{file: string, signals: Record<string, number | null>}[]} rows one per clean image
- * @param {{suspiciousRate?: number, tamperedRate?: number, signals?: string[]}} options
+ * @param {{suspiciousRate?: number, tamperedRate?: number, signals?: string[], definitions?: Record<string, string>}} options
+ *   `definitions`: what computed each signal (the reports' `definition`), recorded with its scale so that the SDK can
+ *   tell when the calibration no longer describes the values it computes
  */
-export function calibrate(rows, { suspiciousRate = 0.01, tamperedRate = 0.001, signals: only } = {}) {
+export function calibrate(rows, { suspiciousRate = 0.01, tamperedRate = 0.001, signals: only, definitions = {} } = {}) {
   const ids = only ?? [...new Set(rows.flatMap((row) => Object.keys(row.signals)))].filter((id) => id !== 'provenance');
   const warnings = [];
   const usable = rows.filter((row) => ids.every((id) => Number.isFinite(row.signals[id])));
@@ -116,7 +118,7 @@ export function calibrate(rows, { suspiciousRate = 0.01, tamperedRate = 0.001, s
   const scales = {};
   for (const id of ids) {
     const sorted = usable.map((row) => row.signals[id]).sort((a, b) => a - b);
-    scales[id] = tailScale(sorted);
+    scales[id] = definitions[id] ? { ...tailScale(sorted), definition: definitions[id] } : tailScale(sorted);
   }
   const fused = usable.map((row) => Math.max(...ids.map((id) => (row.signals[id] - scales[id].center) / scales[id].scale)));
   const sortedFused = [...fused].sort((a, b) => a - b);

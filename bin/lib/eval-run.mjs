@@ -156,6 +156,7 @@ export async function evaluate(options, inputs, startedAt, tool = 'cadguard-eval
 
     const progress = createProgress(inputs.rows.length);
     const rows = [];
+    const signalDefinitions = {};
     for (const row of inputs.rows) {
       let result;
       try {
@@ -163,6 +164,13 @@ export async function evaluate(options, inputs, startedAt, tool = 'cadguard-eval
       } catch (error) {
         progress.done();
         throw new InfrastructureError(`line ${row.line} (${row.file}): ${String(error.message).split('\n')[0]}${seen(problems)}`);
+      }
+      for (const [id, definition] of Object.entries(result.ok ? result.definitions : {})) {
+        // One SDK and one manifest compute each signal one way; a calibration records that way (docs/calibrate.md).
+        if (signalDefinitions[id] !== undefined && signalDefinitions[id] !== definition) {
+          throw new InfrastructureError(`signal ${id} was computed as ${signalDefinitions[id]} and as ${definition} in one run`);
+        }
+        signalDefinitions[id] = definition;
       }
       rows.push({
         file: row.file,
@@ -199,6 +207,7 @@ export async function evaluate(options, inputs, startedAt, tool = 'cadguard-eval
       backendRequested: options.backend,
       browser: { path: inputs.chrome.path, version: opened.version, crossOriginIsolated: start.crossOriginIsolated },
       guard: info,
+      signalDefinitions,
       events,
     };
     return { rows, meta, fallbackBackend: info.backend };

@@ -13,8 +13,9 @@ export interface Integrity {
  * Fuses the signals into a verdict. Each calibrated signal is standardised against clean images (cadguard-calibrate
  * makes z the -log10 of the estimated share of clean images at or above the value); the fused score is the largest
  * standardised signal, so one signal well outside its clean range is enough. Provenance overrides
- * everything. The guard fails closed: without a calibration, or when a calibrated signal could not be computed,
- * the verdict is at least `'suspicious'`.
+ * everything. The guard fails closed: without a calibration, when a calibrated signal could not be computed, or when
+ * it was calibrated for another definition (an older SDK's method, another model), the verdict is at least
+ * `'suspicious'`.
  */
 export function fuseIntegrity(raw: IntegritySignal[], calibration: IntegrityCalibration | null): Integrity {
   const provenanceTampered = raw.some((s) => s.id === 'provenance' && s.flagged);
@@ -34,6 +35,15 @@ export function fuseIntegrity(raw: IntegritySignal[], calibration: IntegrityCali
     if (signal.value === null || !Number.isFinite(signal.value)) {
       incomplete = true;
       return { ...signal, flagged: true, detail: `${signal.detail} (not computed: the image cannot be cleared)` };
+    }
+    if (scale.definition !== signal.definition) {
+      incomplete = true;
+      const was = scale.definition ? `calibrated for ${scale.definition}` : 'calibrated without a recorded definition';
+      return {
+        ...signal,
+        flagged: true,
+        detail: `${signal.detail} (${was}, computed as ${signal.definition}: recalibrate with cadguard-calibrate; until then the image cannot be cleared)`,
+      };
     }
     const z = (signal.value - scale.center) / scale.scale;
     score = Math.max(score, z);

@@ -5,6 +5,7 @@
  * with what the SAME image's tiles of similar intensity show, so a scanner with a finer or coarser grain is not
  * flagged; only a region whiter than the rest of its own image is.
  */
+import type { BreastMask } from '../image/preprocess.js';
 import { MIN_TILES, median, noiseTileGrid, TILE_LEVEL_MAX, TILE_LEVEL_MIN, type NoiseMap } from './noise-tiles.js';
 
 /** Result of {@link noiseTexture}: the largest mean z by which a 3x3 tile block is whiter than expected (>= 0). */
@@ -26,9 +27,12 @@ const BLOCK_MIN_TILES = 7;
 
 /**
  * Computes the statistic on display values (row-major, [0, 1]). Tiles and map grid are those of noise consistency
- * (so the two heatmaps overlay); only whole tiles inside the intensity range take part.
+ * (so the two heatmaps overlay); only whole tiles inside the intensity range take part, and with `breast` only tiles
+ * whose centre lies on the breast: outside it (unexposed film base, a detector's open field) the grain is the
+ * medium's own, often whiter than tissue, and nothing there matters to the CAD result. Chosen on validation images:
+ * the clean maximum fell from 3.5 to 2.5 (an unexposed film base was the largest), removals stayed 16 of 17.
  */
-export function noiseTexture(display: Float32Array, width: number, height: number): NoiseTexture {
+export function noiseTexture(display: Float32Array, width: number, height: number, breast?: BreastMask): NoiseTexture {
   const { tile, mapWidth, mapHeight } = noiseTileGrid(width, height);
   const count = mapWidth * mapHeight;
   const level = new Float64Array(count);
@@ -92,6 +96,7 @@ export function noiseTexture(display: Float32Array, width: number, height: numbe
       const mean = sum / (tile * tile);
       level[index] = mean;
       if (mean < TILE_LEVEL_MIN || mean > TILE_LEVEL_MAX || energy <= 1e-20) continue;
+      if (breast && !onBreast(breast, x0 + (tile >> 1), y0 + (tile >> 1))) continue;
       corrH[index] = horizontal / energy;
       corrV[index] = vertical / energy;
     }
@@ -128,6 +133,12 @@ export function noiseTexture(display: Float32Array, width: number, height: numbe
     }
   }
   return { value, map, mapWidth, mapHeight, tiles: valid.length };
+}
+
+function onBreast(breast: BreastMask, x: number, y: number): boolean {
+  const cx = Math.min(breast.width - 1, Math.floor(x / breast.block));
+  const cy = Math.min(breast.height - 1, Math.floor(y / breast.block));
+  return breast.mask[cy * breast.width + cx] === 1;
 }
 
 /** Per tile: how far its correlation lies BELOW the running median of its intensity neighbours, in robust units. */

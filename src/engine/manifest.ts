@@ -49,7 +49,8 @@ export interface ModelEntry {
  * set for. Written by `cadguard-calibrate`.
  */
 export interface IntegrityCalibration {
-  signals: Record<string, { center: number; scale: number }>;
+  /** Per signal: its clean scale, and the definition it was calibrated for ({@link IntegritySignal.definition}). */
+  signals: Record<string, { center: number; scale: number; definition?: string }>;
   thresholds: { suspicious: number; tampered: number };
   /** Provenance of the calibration (images, sources, target rates, confidence intervals); informative. */
   calibration?: Record<string, unknown>;
@@ -111,6 +112,9 @@ function parseIntegrity(value: unknown, manifestUrl: string): IntegrityCalibrati
   for (const [id, calibration] of entries) {
     if (!finite(calibration?.center) || !finite(calibration?.scale) || !(calibration.scale > 0)) {
       fail(`integrity.signals.${id} needs a finite center and a scale > 0`, manifestUrl);
+    }
+    if (calibration.definition !== undefined && typeof calibration.definition !== 'string') {
+      fail(`integrity.signals.${id}.definition must be a string`, manifestUrl);
     }
   }
   const { suspicious, tampered } = integrity.thresholds ?? ({} as IntegrityCalibration['thresholds']);

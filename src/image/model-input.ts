@@ -1,7 +1,7 @@
 import { GuardError } from '../errors.js';
 import type { ModelEntry } from '../engine/manifest.js';
 import type { Heatmap } from '../protocol.js';
-import { preprocessMammogram } from './preprocess.js';
+import { preprocessMammogram, type BreastMask } from './preprocess.js';
 import { resizeArea } from './resize.js';
 import type { DisplayImage } from './voi.js';
 
@@ -14,13 +14,13 @@ export interface ModelInput {
 /**
  * Display values to the tensor a model's manifest asks for. `'mammo-crop-v1'` is the default classifier's breast
  * crop and orientation (mirrored in models/train/preprocess.py); `'resize-v1'` is a plain whole-image resize with
- * fixed normalisation, for vendors' models.
+ * fixed normalisation, for vendors' models. `breast`: the display's {@link BreastMask} when the caller has it already.
  */
-export function toModelInput(input: ModelEntry['input'], display: DisplayImage): ModelInput {
+export function toModelInput(input: ModelEntry['input'], display: DisplayImage, breast?: BreastMask): ModelInput {
   const [, , modelHeight, modelWidth] = input.shape;
   if (input.preprocess === 'mammo-crop-v1') {
     if (modelHeight !== modelWidth) throw new GuardError('model-load', `preprocess 'mammo-crop-v1' needs a square input, got ${modelHeight} x ${modelWidth}`);
-    const result = preprocessMammogram(display, modelWidth);
+    const result = preprocessMammogram(display, modelWidth, breast);
     return { tensor: result.tensor, region: { ...result.crop, flipped: result.flipped } };
   }
   if (input.preprocess === 'resize-v1') {

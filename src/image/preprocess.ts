@@ -27,23 +27,24 @@ const HIST_BINS = 256;
 const OPEN_RADIUS = 2;
 
 /**
- * Preprocess one displayed mammogram with mammo-crop-v1.
- *
- * Steps: quantise to 4096 levels; block-average to at most 256 px; threshold at half the Otsu
- * level; erode 5x5, keep the largest 4-connected component, dilate back, fill holes (whole image
- * when nothing stands out); mirror so that the chest wall (the bounding-box half holding more
- * breast) is on the left; square crop box of side max(width, height) of the breast's bounding
- * box, anchored at the chest wall and shifted inside the image where it fits (pixels beyond the
- * image read as 0, so the box may extend past the edges); exact area-average resize to
- * `size` x `size`; zero mean / unit variance over breast pixels, 0 outside the breast.
- *
- * @param display - MONOCHROME2 display values in [0,1] (after VOI), row-major, `width * height` (>= 1 x 1; the
- *   method is meant for >= 16 x 16): materialised, or stored values read through their display table, with the same
- *   result to the last bit. Values outside [0,1] are clamped; NaN reads as 0.
- * @param size - Model input side S (the manifest's `input.shape[2]`).
- * @returns The model tensor, its breast mask, the flip flag and the crop box.
+ * The breast at block resolution, in display coordinates (not mirrored): cell (x, y) covers display pixels
+ * [x * block, (x + 1) * block) x [y * block, (y + 1) * block). The whole image when nothing stands out.
  */
-export function preprocessMammogram(display: DisplayImage, size: number): PreprocessResult {
+export interface BreastMask {
+  /** 1 = breast, row-major, `width * height`. */
+  mask: Uint8Array;
+  width: number;
+  height: number;
+  /** Display pixels per cell side. */
+  block: number;
+}
+
+/**
+ * The first steps of mammo-crop-v1 (below): quantise, block-average to at most 256 px, threshold at half the Otsu
+ * level, open, keep the largest component, fill holes. The noise-texture signal reads it too, whatever the
+ * classifier's own preprocessing.
+ */
+export function breastMask(display: DisplayImage): BreastMask {
   const { width, height } = display;
   const block = Math.max(1, Math.ceil(Math.max(width, height) / LOWRES_TARGET));
   const lowW = Math.ceil(width / block);
@@ -63,6 +64,30 @@ export function preprocessMammogram(display: DisplayImage, size: number): Prepro
     }
   }
   if (maskLow === null) maskLow = new Uint8Array(lowW * lowH).fill(1);
+  return { mask: maskLow, width: lowW, height: lowH, block };
+}
+
+/**
+ * Preprocess one displayed mammogram with mammo-crop-v1.
+ *
+ * Steps: quantise to 4096 levels; block-average to at most 256 px; threshold at half the Otsu
+ * level; erode 5x5, keep the largest 4-connected component, dilate back, fill holes (whole image
+ * when nothing stands out); mirror so that the chest wall (the bounding-box half holding more
+ * breast) is on the left; square crop box of side max(width, height) of the breast's bounding
+ * box, anchored at the chest wall and shifted inside the image where it fits (pixels beyond the
+ * image read as 0, so the box may extend past the edges); exact area-average resize to
+ * `size` x `size`; zero mean / unit variance over breast pixels, 0 outside the breast.
+ *
+ * @param display - MONOCHROME2 display values in [0,1] (after VOI), row-major, `width * height` (>= 1 x 1; the
+ *   method is meant for >= 16 x 16): materialised, or stored values read through their display table, with the same
+ *   result to the last bit. Values outside [0,1] are clamped; NaN reads as 0.
+ * @param size - Model input side S (the manifest's `input.shape[2]`).
+ * @param breast - {@link breastMask} of the same display, when the caller has it already.
+ * @returns The model tensor, its breast mask, the flip flag and the crop box.
+ */
+export function preprocessMammogram(display: DisplayImage, size: number, breast: BreastMask = breastMask(display)): PreprocessResult {
+  const { width, height } = display;
+  const { mask: maskLow, width: lowW, height: lowH, block } = breast;
 
   let bx0 = lowW;
   let bx1 = -1;

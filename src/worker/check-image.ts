@@ -5,10 +5,12 @@ import { noiseConsistency } from '../detect/noise-consistency.js';
 import { noiseTexture } from '../detect/noise-texture.js';
 import { noiseTileGrid } from '../detect/noise-tiles.js';
 import { provenanceSignal } from '../detect/provenance.js';
+import { signalDefinition } from '../detect/signal-definitions.js';
 import type { Engine, RunModel } from '../engine/engine.js';
 import type { Manifest, ModelEntry } from '../engine/manifest.js';
 import { sha256Hex } from '../engine/sha256.js';
 import { toModelInput } from '../image/model-input.js';
+import { breastMask } from '../image/preprocess.js';
 import { displayImage, displayValues } from '../image/voi.js';
 import { decodeImage, type WireImage } from '../input/decode.js';
 import { decide } from '../policy.js';
@@ -39,7 +41,9 @@ export async function checkImage(context: CheckContext, image: WireImage, expect
 
   const classifier = context.manifest.models.find((m) => m.role === 'classifier')!;
   const display = displayImage(stored);
-  const input = toModelInput(classifier.input, display);
+  // Noise texture judges only the breast; the default preprocessing finds the same mask, so it is found once.
+  const breast = integrityOn ? breastMask(display) : undefined;
+  const input = toModelInput(classifier.input, display, breast);
   const preprocessed = performance.now();
 
   const detector = context.manifest.models.find((m) => m.role === 'detector');
@@ -48,7 +52,7 @@ export async function checkImage(context: CheckContext, image: WireImage, expect
     detector?.input.preprocess === classifier.input.preprocess &&
     detector.input.shape.join() === classifier.input.shape.join() &&
     JSON.stringify(detector.input.normalisation ?? null) === JSON.stringify(classifier.input.normalisation ?? null);
-  const detectorInput = detector && integrityOn ? (sameInput ? input : toModelInput(detector.input, display)) : null;
+  const detectorInput = detector && integrityOn ? (sameInput ? input : toModelInput(detector.input, display, breast)) : null;
   const [, , modelHeight, modelWidth] = classifier.input.shape;
   const content = integrityOn ? context.manifest.models.find((m) => m.role === 'content') : undefined;
   // The noise signals and the content model read every display value as float32: materialised once, here.
@@ -76,7 +80,7 @@ export async function checkImage(context: CheckContext, image: WireImage, expect
   const noise = displayed ? noiseConsistency(displayed, stored.width, stored.height) : null;
   if (noise) signalMs.noise = displayMs + performance.now() - noiseStart;
   const textureStart = performance.now();
-  const texture = displayed ? noiseTexture(displayed, stored.width, stored.height) : null;
+  const texture = displayed ? noiseTexture(displayed, stored.width, stored.height, breast) : null;
   if (texture) signalMs.texture = performance.now() - textureStart;
   const detectMs = Object.values(signalMs).reduce((sum, ms) => sum + ms, 0);
 
@@ -93,22 +97,23 @@ export async function checkImage(context: CheckContext, image: WireImage, expect
   if (result.squeezedScores) {
     signals.push({
       id: 'squeeze',
+      definition: signalDefinition('squeeze', classifier),
       value: squeezeDisagreement(score, result.squeezedScores),
       flagged: false,
       ms: signalMs.squeeze,
       detail: 'largest change of the CAD score under median smoothing or bit-depth reduction (feature squeezing)',
     });
   }
-  if (noise) signals.push({ id: 'noise', value: noise.value, flagged: false, ms: signalMs.noise, detail: `local break of the image's own noise-intensity relation over ${noise.tiles} tiles` });
+  if (noise) signals.push({ id: 'noise', definition: signalDefinition('noise'), value: noise.value, flagged: false, ms: signalMs.noise, detail: `local break of the image's own noise-intensity relation over ${noise.tiles} tiles` });
   if (texture) {
-    signals.push({ id: 'texture', value: texture.value, flagged: false, ms: signalMs.texture, detail: `how much whiter than the image's own grain its whitest region's noise is (a filled-in patch is whiter), over ${texture.tiles} tiles` });
+    signals.push({ id: 'texture', definition: signalDefinition('texture'), value: texture.value, flagged: false, ms: signalMs.texture, detail: `how much whiter than the image's own grain its whitest region's noise is (a filled-in patch is whiter), over ${texture.tiles} tiles` });
   }
   if (result.detectorOutputs) {
-    signals.push({ id: 'residual', value: result.detectorOutputs.score[0], flagged: false, ms: signalMs.residual, detail: 'learned detector on high-pass noise residuals' });
+    signals.push({ id: 'residual', definition: signalDefinition('residual', detector), value: result.detectorOutputs.score[0], flagged: false, ms: signalMs.residual, detail: 'learned detector on high-pass noise residuals' });
   }
   const contentMap = result.contentMap;
   if (contentMap) {
-    signals.push({ id: 'content', value: contentMap.value, flagged: false, ms: signalMs.content, detail: `learned detector of generated (GAN) fills on the full-resolution display, ${contentMap.mapWidth} x ${contentMap.mapHeight} cells of ${contentMap.cell} px (largest 3x3 mean cell logit)` });
+    signals.push({ id: 'content', definition: signalDefinition('content', content), value: contentMap.value, flagged: false, ms: signalMs.content, detail: `learned detector of generated (GAN) fills on the full-resolution display, ${contentMap.mapWidth} x ${contentMap.mapHeight} cells of ${contentMap.cell} px (largest 3x3 mean cell logit)` });
   }
   if (provenance) signals.push(provenance);
   const integrity = integrityOn ? fuseIntegrity(signals, context.manifest.integrity) : skippedIntegrity(signals, context.manifest.integrity);
