@@ -294,7 +294,7 @@ export interface AuditRecord {
   backend: Backend;
   fallback: { from: Backend; reason: string } | null;
   cad: { score: number; threshold: number; positive: boolean };
-  integrity: { verdict: Verdict; score: number; signals: { id: string; value: number | null; flagged: boolean }[] };
+  integrity: { verdict: Verdict; score: number; signals: { id: string; value: number | null; flagged: boolean; definition?: string }[] };
   thresholds: { suspicious: number | null; tampered: number | null };
   decision: Decision;
 }

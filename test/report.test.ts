@@ -31,6 +31,10 @@ describe('report', () => {
     assert(audit.input.pixelSha256 === hash && audit.models[0].sha256 === info.models[0].sha256, 'audit hashes');
     assert(audit.backend === 'wasm' && audit.cad.score === report.cad.score && audit.decision === report.decision, 'audit mirrors the report');
     assert(!('heatmap' in audit.cad), 'the audit stays small: no heatmap');
+    // The audit says what computed each signal: a later reader can tell an old SDK's values from a new one's.
+    const texture = audit.integrity.signals.find((s: { id: string }) => s.id === 'texture');
+    const squeeze = audit.integrity.signals.find((s: { id: string }) => s.id === 'squeeze');
+    assert(texture?.definition === 'noise-texture-v2' && squeeze?.definition === `squeeze-v1+${info.models[0].sha256.slice(0, 16)}`, JSON.stringify(audit.integrity.signals));
   });
 
   it('fails closed: without a calibrated detector the image is never shown', async () => {

@@ -146,7 +146,7 @@ export async function checkImage(context: CheckContext, image: WireImage, expect
     integrity: {
       verdict: integrity.verdict,
       score: integrity.score,
-      signals: integrity.signals.map(({ id, value, flagged }) => ({ id, value, flagged })),
+      signals: integrity.signals.map(({ id, value, flagged, definition }) => ({ id, value, flagged, ...(definition ? { definition } : {}) })),
     },
     thresholds: integrity.thresholds,
     decision,
