@@ -138,6 +138,14 @@ export async function runConformance(options: ConformanceOptions = {}): Promise<
     return `backend ${about.backend} (${about.reason}); ${about.threads} thread(s); models ${about.models.map((m) => `${m.id}@${m.version}`).join(', ')}`;
   });
 
+  await check('calibration', "The manifest's calibration fits the signals this SDK computes", async () => {
+    if (!calibrated) throw new Skip('the manifest is not calibrated (see fail-closed)');
+    const { integrity } = await needGuard().info();
+    // A calibration made with an older SDK or for another model would leave every image at 'review'.
+    expect(integrity.ready, integrity.problems.join('; '));
+    return Object.entries(integrity.signals).map(([id, definition]) => `${id}: ${definition}`).join(', ');
+  });
+
   await check('clean-images', 'Clean synthetic images of three sources give well-formed reports', async () => {
     const g = needGuard();
     const verdicts: string[] = [];

@@ -18,6 +18,7 @@ export type {
   Heatmap,
   ImageInput,
   IntegritySignal,
+  IntegrityStatus,
   ModelIdentity,
   PixelArray,
   PolicyOptions,

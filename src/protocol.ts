@@ -310,7 +310,20 @@ export interface GuardInfo {
   models: (ModelIdentity & { role: string })[];
   /** Version of onnxruntime-web in the worker. */
   runtime: string;
+  /** Whether an image can pass at all: the manifest's calibration against the signals this guard computes. */
+  integrity: IntegrityStatus;
 }
+
+/** Whether the manifest's integrity calibration fits the signals this guard computes (`guard.info().integrity`). */
+export interface IntegrityStatus {
+  /** True when the calibration covers this guard's signals as it computes them: only then can an image pass. */
+  ready: boolean;
+  /** The definition of every signal this guard computes ({@link IntegritySignal.definition}), by signal id. */
+  signals: Record<string, string>;
+  /** What keeps `ready` false, one actionable line each. */
+  problems: string[];
+}
+
 
 /** Options the worker receives (functions stay on the main thread). */
 export interface WorkerInitOptions {

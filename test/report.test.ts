@@ -41,6 +41,10 @@ describe('report', () => {
     const report = await guard.check({ data: quantise8(syntheticBreast(width, height, 9)), width, height });
     assert(report.integrity.verdict === 'suspicious' && report.decision === 'review', `${report.integrity.verdict} / ${report.decision}`);
     assert(report.integrity.signals.some((s) => s.id === 'calibration' && s.flagged), 'the missing calibration is a flagged signal');
+    // And the guard says so at start-up, before any image.
+    const { integrity } = await guard.info();
+    assert(!integrity.ready && integrity.problems.length === 1 && /no integrity calibration.*cadguard-calibrate/.test(integrity.problems[0]), JSON.stringify(integrity));
+    assert(integrity.signals.texture === 'noise-texture-v2' && integrity.signals.squeeze.startsWith('squeeze-v1+'), JSON.stringify(integrity.signals));
   });
 
   it('marks a provenance mismatch tampered and withholds; a match is recorded', async () => {

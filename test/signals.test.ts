@@ -3,6 +3,8 @@
 import { median3x3, reduceBitDepth, squeezeDisagreement } from '../src/detect/feature-squeeze.js';
 import { fuseIntegrity } from '../src/detect/integrity.js';
 import { noiseConsistency } from '../src/detect/noise-consistency.js';
+import { integrityStatus } from '../src/detect/signal-definitions.js';
+import type { Manifest } from '../src/engine/manifest.js';
 import { assert, borderAndLabel, gaussian, neighbourhoodMean, phantomLevel, seededRandom } from './support/helpers.js';
 
 interface Source {
@@ -208,5 +210,22 @@ describe('integrity signals', () => {
     assert(otherModel.verdict === 'suspicious', 'another classifier: its squeezing is not calibrated');
     const unrecorded = { ...calibration, signals: { texture: { center: 1, scale: 0.5 } } };
     assert(fuseIntegrity([signal('texture', 1, 'noise-texture-v2')], unrecorded).verdict === 'suspicious', 'no recorded definition');
+  });
+
+  it('start-up status: names a stale signal and a calibrated signal this guard cannot compute', () => {
+    const classifier = { role: 'classifier', sha256: 'ab'.repeat(32) };
+    const scale = { center: 1, scale: 0.5 };
+    const manifest = {
+      models: [classifier],
+      integrity: {
+        signals: { squeeze: { ...scale, definition: `squeeze-v1+${'ab'.repeat(8)}` }, texture: { ...scale, definition: 'noise-texture-v1' }, content: { ...scale, definition: 'content-v1+00' } },
+        thresholds: { suspicious: 3, tampered: 4 },
+      },
+    } as unknown as Manifest;
+    const status = integrityStatus(manifest);
+    assert(!status.ready && status.problems.length === 2, JSON.stringify(status.problems));
+    assert(/texture .*noise-texture-v1.*noise-texture-v2.*recalibrate/.test(status.problems[0]) && /content .*does not compute/.test(status.problems[1]), status.problems.join(' | '));
+    const fresh = { ...manifest, integrity: { ...manifest.integrity!, signals: { squeeze: manifest.integrity!.signals.squeeze, texture: { ...scale, definition: 'noise-texture-v2' } } } } as Manifest;
+    assert(integrityStatus(fresh).ready, JSON.stringify(integrityStatus(fresh).problems));
   });
 });

@@ -18,6 +18,11 @@ describe('clean images of sources the calibration never saw', () => {
     await guard?.dispose();
   });
 
+  it('the bundled manifest is calibrated for every signal as this SDK computes it', async () => {
+    const { integrity } = await guard.info();
+    assert(integrity.ready && Object.keys(integrity.signals).sort().join() === 'content,noise,residual,squeeze,texture', JSON.stringify(integrity));
+  });
+
   it('the bundled guard shows clean 16-bit images whose background is exactly 0 (full-field detectors)', async () => {
     for (const [width, height, seed] of [[1024, 1024, 3], [1600, 2000, 4]]) {
       const breast = syntheticBreast(width, height, seed, 'left', 0.01);

@@ -5,6 +5,9 @@
  * been run again. cadguard-calibrate records the definitions it calibrated in the manifest.
  */
 
+import type { Manifest } from '../engine/manifest.js';
+import type { IntegrityStatus } from '../protocol.js';
+
 /** The method of each signal in this SDK; a new version whenever a change moves the signal's values. */
 export const SIGNAL_METHODS = {
   squeeze: 'squeeze-v1',
@@ -17,4 +20,35 @@ export const SIGNAL_METHODS = {
 /** A signal's definition: its method, and for a signal computed by a model, the model's SHA-256 (first 16 digits). */
 export function signalDefinition(id: keyof typeof SIGNAL_METHODS, model?: { sha256: string }): string {
   return model ? `${SIGNAL_METHODS[id]}+${model.sha256.slice(0, 16)}` : SIGNAL_METHODS[id];
+}
+
+/**
+ * Checks a manifest's integrity calibration against the signals a guard with its models computes, at start-up, so an
+ * integrator learns of a stale or missing calibration before the first image comes back `'review'`. The same rules
+ * as the fusion (detect/integrity.ts): a calibrated signal must be computed, with the definition it was calibrated for.
+ */
+export function integrityStatus(manifest: Manifest): IntegrityStatus {
+  const model = (role: string) => manifest.models.find((m) => m.role === role);
+  const classifier = model('classifier');
+  const detector = model('detector');
+  const content = model('content');
+  const signals: Record<string, string> = {
+    ...(classifier ? { squeeze: signalDefinition('squeeze', classifier) } : {}),
+    noise: signalDefinition('noise'),
+    texture: signalDefinition('texture'),
+    ...(detector ? { residual: signalDefinition('residual', detector) } : {}),
+    ...(content ? { content: signalDefinition('content', content) } : {}),
+  };
+  const problems: string[] = [];
+  if (!manifest.integrity) {
+    problems.push('the manifest has no integrity calibration: every image is at least suspicious; run cadguard-calibrate on clean images');
+  } else {
+    for (const [id, scale] of Object.entries(manifest.integrity.signals)) {
+      if (!(id in signals)) problems.push(`signal ${id} is calibrated but this guard does not compute it (its model is missing from the manifest)`);
+      else if (scale.definition !== signals[id]) {
+        problems.push(`signal ${id} is calibrated for ${scale.definition ?? 'an unrecorded definition'}, this guard computes ${signals[id]}: recalibrate with cadguard-calibrate`);
+      }
+    }
+  }
+  return { ready: problems.length === 0, signals, problems };
 }

@@ -1,4 +1,5 @@
 import * as Comlink from 'comlink';
+import { integrityStatus } from '../detect/signal-definitions.js';
 import { probeWebGpu, planBackends, type WebGpuProbe } from '../engine/backend.js';
 import { CheckQueue } from '../engine/check-queue.js';
 import { Engine } from '../engine/engine.js';
@@ -138,6 +139,7 @@ export class GuardWorker implements WorkerApi {
       crossOriginIsolated: Boolean(globalThis.crossOriginIsolated),
       models: manifest.models.map(({ id, version, sha256, role }) => ({ id, version, sha256, role })),
       runtime: ort.env.versions?.web ?? 'unknown',
+      integrity: integrityStatus(manifest),
     };
   }
 
