@@ -78,7 +78,9 @@ function ensureGuard() {
         },
       });
       guardInfo = await guard.info();
-      setStatus(`Ready on ${guardInfo.backend} (${guardInfo.reason})${stable ? '' : `; ${guardInfo.threads} thread(s)`}.`);
+      // A stale or missing calibration leaves every image at 'review': say why before the first check.
+      const calibration = guardInfo.integrity.ready ? '' : ` No image can pass: ${guardInfo.integrity.problems.join('; ')}.`;
+      setStatus(`Ready on ${guardInfo.backend} (${guardInfo.reason})${stable ? '' : `; ${guardInfo.threads} thread(s)`}.${calibration}`);
       return guard;
     } catch (error) {
       setStatus(`Could not start the guard: ${describe(error)}`);
