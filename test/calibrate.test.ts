@@ -32,6 +32,7 @@ describe('cadguard-calibrate', () => {
     assert(run.copiedModel && run.manifest!.models[0].file === 'tiny-classifier.onnx', 'the model sits next to the new manifest');
     const results = run.eval!.results!;
     assert(run.eval!.exitCode === 0, run.eval!.stderr);
+    assert(!/no image can pass/.test(run.calibrate.stderr + run.eval!.stderr), 'no start-up warning: calibrating is the cure, and the result fits');
     assert(results.summary.integrity.fprClean === 0, `clean images flagged: ${results.summary.integrity.fprClean}`);
     assert(results.summary.integrity.tprTampered === 1, `manipulated images caught: ${results.summary.integrity.tprTampered}`);
   });

@@ -67,6 +67,8 @@ describe('cadguard-eval', () => {
     assert(rows.filter((row) => row.tampered).length === 2 && rows[5].source === 'normal-a.png', 'tampered and source read');
     assert(!run.leftovers.length, `no temp files left: ${run.leftovers}`);
     assert(run.stderr.includes('8/8'), `progress on stderr: ${run.stderr}`);
+    // The fixture manifest has no calibration: said once at start, not discovered row by row.
+    assert(/warning: no image can pass: the manifest has no integrity calibration/.test(run.stderr), `start-up warning: ${run.stderr}`);
   });
 
   it('checks 8- and 16-bit PNGs and records a failed check as a row error', () => {

@@ -153,6 +153,10 @@ export async function evaluate(options, inputs, startedAt, tool = 'cadguard-eval
     if (!start.ok) throw new InfrastructureError(`the guard did not start (${start.code}): ${start.message}${seen(problems)}`);
     const { info } = start;
     process.stderr.write(`${tool}: guard ready on ${info.backend} (${info.reason}); models ${info.models.map((m) => `${m.id}@${m.version}`).join(', ')}\n`);
+    // Calibrating is the cure for a stale calibration; anywhere else it would make every row 'suspicious'.
+    if (tool !== 'cadguard-calibrate' && !info.integrity.ready) {
+      for (const problem of info.integrity.problems) process.stderr.write(`${tool}: warning: no image can pass: ${problem}\n`);
+    }
 
     const progress = createProgress(inputs.rows.length);
     const rows = [];
