@@ -324,7 +324,6 @@ export interface IntegrityStatus {
   problems: string[];
 }
 
-
 /** Options the worker receives (functions stay on the main thread). */
 export interface WorkerInitOptions {
   backend: BackendRequest;

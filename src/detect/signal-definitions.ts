@@ -18,8 +18,26 @@ export const SIGNAL_METHODS = {
 } as const;
 
 /** A signal's definition: its method, and for a signal computed by a model, the model's SHA-256 (first 16 digits). */
-export function signalDefinition(id: keyof typeof SIGNAL_METHODS, model?: { sha256: string }): string {
+function signalDefinition(id: keyof typeof SIGNAL_METHODS, model?: { sha256: string }): string {
   return model ? `${SIGNAL_METHODS[id]}+${model.sha256.slice(0, 16)}` : SIGNAL_METHODS[id];
+}
+
+/**
+ * The definition of every signal a guard with this manifest's models computes, by signal id: what each report's
+ * signal carries and what the start-up status compares the calibration with.
+ */
+export function signalDefinitions(manifest: Manifest): Record<string, string> {
+  const model = (role: string) => manifest.models.find((m) => m.role === role);
+  const classifier = model('classifier');
+  const detector = model('detector');
+  const content = model('content');
+  return {
+    ...(classifier ? { squeeze: signalDefinition('squeeze', classifier) } : {}),
+    noise: signalDefinition('noise'),
+    texture: signalDefinition('texture'),
+    ...(detector ? { residual: signalDefinition('residual', detector) } : {}),
+    ...(content ? { content: signalDefinition('content', content) } : {}),
+  };
 }
 
 /**
@@ -28,17 +46,7 @@ export function signalDefinition(id: keyof typeof SIGNAL_METHODS, model?: { sha2
  * as the fusion (detect/integrity.ts): a calibrated signal must be computed, with the definition it was calibrated for.
  */
 export function integrityStatus(manifest: Manifest): IntegrityStatus {
-  const model = (role: string) => manifest.models.find((m) => m.role === role);
-  const classifier = model('classifier');
-  const detector = model('detector');
-  const content = model('content');
-  const signals: Record<string, string> = {
-    ...(classifier ? { squeeze: signalDefinition('squeeze', classifier) } : {}),
-    noise: signalDefinition('noise'),
-    texture: signalDefinition('texture'),
-    ...(detector ? { residual: signalDefinition('residual', detector) } : {}),
-    ...(content ? { content: signalDefinition('content', content) } : {}),
-  };
+  const signals = signalDefinitions(manifest);
   const problems: string[] = [];
   if (!manifest.integrity) {
     problems.push('the manifest has no integrity calibration: every image is at least suspicious; run cadguard-calibrate on clean images');

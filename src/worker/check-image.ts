@@ -5,7 +5,7 @@ import { noiseConsistency } from '../detect/noise-consistency.js';
 import { noiseTexture } from '../detect/noise-texture.js';
 import { noiseTileGrid } from '../detect/noise-tiles.js';
 import { provenanceSignal } from '../detect/provenance.js';
-import { signalDefinition } from '../detect/signal-definitions.js';
+import { signalDefinitions } from '../detect/signal-definitions.js';
 import type { Engine, RunModel } from '../engine/engine.js';
 import type { Manifest, ModelEntry } from '../engine/manifest.js';
 import { sha256Hex } from '../engine/sha256.js';
@@ -93,27 +93,28 @@ export async function checkImage(context: CheckContext, image: WireImage, expect
     heatmap = { width: shape[shape.length - 1], height: shape[shape.length - 2], data: result.outputs.heatmap, region: input.region };
   }
 
+  const definitions = signalDefinitions(context.manifest);
   const signals: IntegritySignal[] = [];
   if (result.squeezedScores) {
     signals.push({
       id: 'squeeze',
-      definition: signalDefinition('squeeze', classifier),
+      definition: definitions.squeeze,
       value: squeezeDisagreement(score, result.squeezedScores),
       flagged: false,
       ms: signalMs.squeeze,
       detail: 'largest change of the CAD score under median smoothing or bit-depth reduction (feature squeezing)',
     });
   }
-  if (noise) signals.push({ id: 'noise', definition: signalDefinition('noise'), value: noise.value, flagged: false, ms: signalMs.noise, detail: `local break of the image's own noise-intensity relation over ${noise.tiles} tiles` });
+  if (noise) signals.push({ id: 'noise', definition: definitions.noise, value: noise.value, flagged: false, ms: signalMs.noise, detail: `local break of the image's own noise-intensity relation over ${noise.tiles} tiles` });
   if (texture) {
-    signals.push({ id: 'texture', definition: signalDefinition('texture'), value: texture.value, flagged: false, ms: signalMs.texture, detail: `how much whiter than the image's own grain its whitest region's noise is (a filled-in patch is whiter), over ${texture.tiles} tiles` });
+    signals.push({ id: 'texture', definition: definitions.texture, value: texture.value, flagged: false, ms: signalMs.texture, detail: `how much whiter than the image's own grain its whitest region's noise is (a filled-in patch is whiter), over ${texture.tiles} tiles` });
   }
   if (result.detectorOutputs) {
-    signals.push({ id: 'residual', definition: signalDefinition('residual', detector), value: result.detectorOutputs.score[0], flagged: false, ms: signalMs.residual, detail: 'learned detector on high-pass noise residuals' });
+    signals.push({ id: 'residual', definition: definitions.residual, value: result.detectorOutputs.score[0], flagged: false, ms: signalMs.residual, detail: 'learned detector on high-pass noise residuals' });
   }
   const contentMap = result.contentMap;
   if (contentMap) {
-    signals.push({ id: 'content', definition: signalDefinition('content', content), value: contentMap.value, flagged: false, ms: signalMs.content, detail: `learned detector of generated (GAN) fills on the full-resolution display, ${contentMap.mapWidth} x ${contentMap.mapHeight} cells of ${contentMap.cell} px (largest 3x3 mean cell logit)` });
+    signals.push({ id: 'content', definition: definitions.content, value: contentMap.value, flagged: false, ms: signalMs.content, detail: `learned detector of generated (GAN) fills on the full-resolution display, ${contentMap.mapWidth} x ${contentMap.mapHeight} cells of ${contentMap.cell} px (largest 3x3 mean cell logit)` });
   }
   if (provenance) signals.push(provenance);
   const integrity = integrityOn ? fuseIntegrity(signals, context.manifest.integrity) : skippedIntegrity(signals, context.manifest.integrity);
