@@ -1,6 +1,7 @@
 // cadguard-calibrate end to end: clean images of several simulated sources -> calibrated manifest -> cadguard-eval
 // with it passes those clean images and catches manipulated ones. Plus the statistics it rests on.
 import { calibrate, clopperPearson, tailScale, thresholdFor } from '../bin/lib/calibration.mjs';
+import { SIGNAL_METHODS } from '../src/detect/signal-definitions.js';
 import { assert, assertClose, runServerJob } from './support/helpers.js';
 
 interface CalibrateRun {
@@ -21,8 +22,8 @@ describe('cadguard-calibrate', () => {
     const definitions = Object.entries(integrity.signals).map(([id, scale]) => `${id}: ${scale.definition}`).join(', ');
     // What the SDK computed is recorded, so that a later SDK or another model is not judged by this calibration.
     assert(
-      integrity.signals.noise.definition === 'noise-consistency-v2' && integrity.signals.texture.definition === 'noise-texture-v2' &&
-        /^squeeze-v1\+[0-9a-f]{16}$/.test(integrity.signals.squeeze.definition ?? ''),
+      integrity.signals.noise.definition === SIGNAL_METHODS.noise && integrity.signals.texture.definition === SIGNAL_METHODS.texture &&
+        new RegExp(`^${SIGNAL_METHODS.squeeze}\\+[0-9a-f]{16}$`).test(integrity.signals.squeeze.definition ?? ''),
       definitions,
     );
     assert(integrity.thresholds.suspicious <= integrity.thresholds.tampered, 'suspicious <= tampered');

@@ -1,6 +1,8 @@
 // The content signal's tiling: every display pixel reaches exactly one tile at its own place, padding is zero, and
-// the cells come back to the right place on the image with the value read as the largest 3x3 mean logit.
+// the cells come back to the right place on the image with the value read as the largest 3x3 mean logit; with a
+// breast mask, tiles without breast do not run.
 import { assembleContent, spreadTiles, tileBatch, tileGrid, tilePlan } from '../src/detect/content-tiles.js';
+import type { BreastMask } from '../src/image/preprocess.js';
 import { assert, assertClose } from './support/helpers.js';
 
 describe('content tiles', () => {
@@ -72,5 +74,25 @@ describe('content tiles', () => {
     // The hottest neighbourhood is that of cell (3, 2) on the bottom edge: both hot cells and four cold ones (6 cells).
     const expected = (logit(0.99) + logit(0.9) + 4 * logit(0.01)) / 6;
     assertClose(content.value, expected, 1e-4, 'content value');
+  });
+
+  it('with a breast mask, runs only tiles that hold breast and leaves the others out of the value', () => {
+    // 40 x 20 px, tiles of 16 (3 x 2), cells of 8 (5 x 3); mask cells of 4 px (10 x 5): the breast is the left 20
+    // columns of the top 16 rows. Tiles 0 and 1 hold breast (tile 1 only its columns 16-19); the others none.
+    const breast: BreastMask = { mask: new Uint8Array(50), width: 10, height: 5, block: 4 };
+    for (let y = 0; y < 4; y++) for (let x = 0; x < 5; x++) breast.mask[y * 10 + x] = 1;
+    const grid = tileGrid(40, 20, 16);
+    const display = Float32Array.from({ length: 800 }, (_, i) => (i % 7) / 7);
+    const plan = tilePlan(display, 40, 20, grid, breast);
+    assert(plan.run.join() === '0,1' && Array.from(plan.source).join() === '0,1,-1,-1,-1,-1', `run ${plan.run} sources ${Array.from(plan.source)}`);
+    const heatmaps = spreadTiles(Float32Array.from({ length: 8 }, () => 0.01), plan, 4);
+    assert(heatmaps.subarray(8).every(Number.isNaN) && heatmaps.subarray(4, 8).every((v) => Math.abs(v - 0.01) < 1e-6), 'a tile that did not run is NaN');
+    // A hot cell in tile 1 at image cell (3, 1): of its neighbourhood (columns 2-4, rows 0-2) four cells ran (columns
+    // 2-3, rows 0-1); the cells of tiles that did not run neither count nor show.
+    heatmaps[1 * 4 + 3] = 0.9;
+    const content = assembleContent(heatmaps, grid, 40, 20);
+    const logit = (p: number) => Math.log(p / (1 - p));
+    assertClose(content.value, (logit(0.9) + 3 * logit(0.01)) / 4, 1e-4, 'value over the cells that ran');
+    assert(content.map[2 * 5 + 0] === 0 && content.map[4] === 0 && Math.abs(content.map[1 * 5 + 3] - 0.9) < 1e-6, 'cells of tiles that did not run show 0');
   });
 });

@@ -71,7 +71,8 @@ def padded_tiles(display: torch.Tensor) -> torch.Tensor:
 
 
 def window_values(cells: torch.Tensor, h: int, w: int) -> torch.Tensor:
-    """[N, th*C, tw*C] cell logits -> the SDK's 3x3 window means over the image's own cells [N, ceil(h/8), ceil(w/8)]."""
+    """[N, th*C, tw*C] cell logits -> the SDK's 3x3 window means over the image's own cells [N, ceil(h/8), ceil(w/8)].
+    Every window, also those the SDK leaves out (centred off the breast): the attack lowers a superset of them."""
     c = cells[:, : -(-h // STRIDE), : -(-w // STRIDE)]
     return F.avg_pool2d(c[:, None], 3, stride=1, padding=1, count_include_pad=False)[:, 0]
 

@@ -7,8 +7,8 @@ texture is visible at the display's own resolution. This model is that probe mad
     display tile [N,1,256,256] (display values in [0,1], unstandardised) -> fixed SRM bank -> 4 conv blocks to
     stride 8 -> per-cell tamper probability [N,1,32,32] (and a tile score)
 
-The SDK runs it on 256-px tiles covering the whole display image and takes the largest 3x3-smoothed cell logit as
-the `content` signal. Trained on pairs of 256-px windows at one place of a train-split image: the image as its source
+The SDK runs it on 256-px tiles covering the display image's breast and takes the largest 3x3-smoothed cell logit
+around a breast cell as the `content` signal. Trained on pairs of 256-px windows at one place of a train-split image: the image as its source
 delivers it (stored, or through a simulated acquisition chain of make_source_variants.py) and the same delivered
 image with a GAN fill (attacks/gan_inpaint.py), made after delivery and saved as that source saves (8 bits, JPEG,
 12-16 bits), as a forger would; plus clean windows anywhere (background, skin line, film edge). It is the same
@@ -232,7 +232,9 @@ def tile_cells(model: ContentDetector, display: np.ndarray) -> np.ndarray:
 
 
 def image_value(cells: np.ndarray) -> float:
-    """The SDK's `content` value: the largest 3x3 mean of cell logits (edge cells average what they have)."""
+    """The SDK's `content` value as content-v1 computed it: the largest 3x3 mean of cell logits (edge cells average
+    what they have). content-v2 (src/detect/content-tiles.ts) takes only neighbourhoods around a cell on the breast;
+    the validation figures this script reports predate it."""
     padded = np.pad(cells.astype(np.float64), 1)
     ones = np.pad(np.ones_like(cells, dtype=np.float64), 1)
     h, w = cells.shape

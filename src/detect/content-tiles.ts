@@ -4,6 +4,7 @@
  * The model reads full-resolution display values because a learned fill's texture does not survive the
  * classifier's downscaling (models/DETECTOR_CARD.md).
  */
+import { touchesBreast, type BreastMask } from '../image/preprocess.js';
 
 /** Tiles of one display image: `count` tiles of `tile` x `tile` pixels, `across` per row, zero-padded at the edges. */
 export interface TileGrid {
@@ -44,7 +45,8 @@ export function tileBatch(display: Float32Array, width: number, height: number, 
 /**
  * Which tiles the model must see. A tile whose every value (padding included) is one constant gives the output of
  * any other tile of that constant, so only the first of them runs: the empty background of a full-field image costs
- * one tile, not hundreds. `source[t]` is the position in `run` whose output tile `t` takes.
+ * one tile, not hundreds. With a breast mask, a tile with no breast pixel does not run at all (`source[t]` = -1):
+ * nothing there matters to the CAD result. `source[t]` is the position in `run` whose output tile `t` takes.
  */
 export interface TilePlan {
   run: number[];
@@ -52,11 +54,19 @@ export interface TilePlan {
 }
 
 /** The tiles to run and where each tile's output comes from. */
-export function tilePlan(display: Float32Array, width: number, height: number, grid: TileGrid): TilePlan {
+export function tilePlan(display: Float32Array, width: number, height: number, grid: TileGrid, breast?: BreastMask): TilePlan {
   const run: number[] = [];
   const source = new Int32Array(grid.count);
   const byConstant = new Map<number, number>();
   for (let t = 0; t < grid.count; t++) {
+    if (breast) {
+      const x0 = (t % grid.across) * grid.tile;
+      const y0 = Math.floor(t / grid.across) * grid.tile;
+      if (!touchesBreast(breast, x0, y0, Math.min(width, x0 + grid.tile), Math.min(height, y0 + grid.tile))) {
+        source[t] = -1;
+        continue;
+      }
+    }
     const value = constantOf(display, width, height, grid, t);
     const known = value === null ? undefined : byConstant.get(value);
     if (known !== undefined) {
@@ -86,16 +96,25 @@ function constantOf(display: Float32Array, width: number, height: number, grid: 
   return value;
 }
 
-/** Per-tile outputs (`perTile` values each, in `plan.run` order) spread back to every tile of the grid. */
+/**
+ * Per-tile outputs (`perTile` values each, in `plan.run` order) spread back to every tile of the grid; a tile that
+ * did not run (off the breast) gets NaN.
+ */
 export function spreadTiles(outputs: Float32Array, plan: TilePlan, perTile: number): Float32Array {
   const all = new Float32Array(plan.source.length * perTile);
-  plan.source.forEach((k, t) => all.set(outputs.subarray(k * perTile, (k + 1) * perTile), t * perTile));
+  plan.source.forEach((k, t) => {
+    if (k < 0) all.fill(Number.NaN, t * perTile, (t + 1) * perTile);
+    else all.set(outputs.subarray(k * perTile, (k + 1) * perTile), t * perTile);
+  });
   return all;
 }
 
 /** The content model's cells over the whole image, with the signal value read from them. */
 export interface ContentMap {
-  /** Largest 3x3 mean of cell logits: one filled region raises it, a single odd cell hardly. */
+  /**
+   * Largest 3x3 mean of cell logits (of the cells whose tile ran): one filled region raises it, a single odd cell
+   * hardly. NaN when no tile ran.
+   */
   value: number;
   /** Per-cell probability, row-major, `mapWidth` x `mapHeight` cells of `cell` display pixels. */
   map: Float32Array;
@@ -106,7 +125,8 @@ export interface ContentMap {
 
 /**
  * Puts the tiles' cell probabilities (`heatmaps`, tile after tile, each `cellsPerTile`^2 row-major) back on the image
- * and computes the value. Cells wholly beyond the image are dropped. Mirrors train_content.py's `image_value`.
+ * and computes the value. Cells wholly beyond the image are dropped, and so are the cells of tiles that did not run
+ * (NaN: no breast in them). Mirrors train_content.py's `image_value`.
  */
 export function assembleContent(heatmaps: Float32Array, grid: TileGrid, width: number, height: number): ContentMap {
   const perTile = Math.round(Math.sqrt(heatmaps.length / grid.count));
@@ -114,30 +134,35 @@ export function assembleContent(heatmaps: Float32Array, grid: TileGrid, width: n
   const mapWidth = Math.ceil(width / cell);
   const mapHeight = Math.ceil(height / cell);
   const map = new Float32Array(mapWidth * mapHeight);
-  const logits = new Float64Array(mapWidth * mapHeight);
+  const logits = new Float64Array(mapWidth * mapHeight).fill(Number.NaN);
   for (let cy = 0; cy < mapHeight; cy++) {
     const ty = Math.floor(cy / perTile);
     for (let cx = 0; cx < mapWidth; cx++) {
       const tx = Math.floor(cx / perTile);
       const p = heatmaps[(ty * grid.across + tx) * perTile * perTile + (cy % perTile) * perTile + (cx % perTile)];
+      if (Number.isNaN(p)) continue;
       map[cy * mapWidth + cx] = p;
       // The model gives probabilities; the value works on logits so that confident cells stay apart from each other.
       const q = Math.min(Math.max(p, 1e-30), 1 - 2 ** -24);
       logits[cy * mapWidth + cx] = Math.log(q / (1 - q));
     }
   }
-  let value = Number.NEGATIVE_INFINITY;
+  let value = Number.NaN;
   for (let cy = 0; cy < mapHeight; cy++) {
     for (let cx = 0; cx < mapWidth; cx++) {
+      if (Number.isNaN(logits[cy * mapWidth + cx])) continue;
       let sum = 0;
       let count = 0;
       for (let y = Math.max(0, cy - 1); y <= Math.min(mapHeight - 1, cy + 1); y++) {
         for (let x = Math.max(0, cx - 1); x <= Math.min(mapWidth - 1, cx + 1); x++) {
-          sum += logits[y * mapWidth + x];
+          const logit = logits[y * mapWidth + x];
+          if (Number.isNaN(logit)) continue;
+          sum += logit;
           count++;
         }
       }
-      value = Math.max(value, sum / count);
+      const mean = sum / count;
+      if (Number.isNaN(value) || mean > value) value = mean;
     }
   }
   return { value, map, mapWidth, mapHeight, cell };

@@ -5,7 +5,7 @@
  * with what the SAME image's tiles of similar intensity show, so a scanner with a finer or coarser grain is not
  * flagged; only a region whiter than the rest of its own image is.
  */
-import type { BreastMask } from '../image/preprocess.js';
+import { onBreast, type BreastMask } from '../image/preprocess.js';
 import { MIN_TILES, median, noiseTileGrid, TILE_LEVEL_MAX, TILE_LEVEL_MIN, type NoiseMap } from './noise-tiles.js';
 
 /** Result of {@link noiseTexture}: the largest mean z by which a 3x3 tile block is whiter than expected (>= 0). */
@@ -133,12 +133,6 @@ export function noiseTexture(display: Float32Array, width: number, height: numbe
     }
   }
   return { value, map, mapWidth, mapHeight, tiles: valid.length };
-}
-
-function onBreast(breast: BreastMask, x: number, y: number): boolean {
-  const cx = Math.min(breast.width - 1, Math.floor(x / breast.block));
-  const cy = Math.min(breast.height - 1, Math.floor(y / breast.block));
-  return breast.mask[cy * breast.width + cx] === 1;
 }
 
 /** Per tile: how far its correlation lies BELOW the running median of its intensity neighbours, in robust units. */

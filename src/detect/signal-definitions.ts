@@ -11,10 +11,10 @@ import type { IntegrityStatus } from '../protocol.js';
 /** The method of each signal in this SDK; a new version whenever a change moves the signal's values. */
 export const SIGNAL_METHODS = {
   squeeze: 'squeeze-v1',
-  noise: 'noise-consistency-v2',
+  noise: 'noise-consistency-v3',
   texture: 'noise-texture-v2',
   residual: 'residual-v1',
-  content: 'content-v1',
+  content: 'content-v2',
 } as const;
 
 /** A signal's definition: its method, and for a signal computed by a model, the model's SHA-256 (first 16 digits). */

@@ -39,6 +39,23 @@ export interface BreastMask {
   block: number;
 }
 
+/** Whether display pixel (x, y) lies on the breast. */
+export function onBreast(breast: BreastMask, x: number, y: number): boolean {
+  const cx = Math.min(breast.width - 1, Math.floor(x / breast.block));
+  const cy = Math.min(breast.height - 1, Math.floor(y / breast.block));
+  return breast.mask[cy * breast.width + cx] === 1;
+}
+
+/** Whether any display pixel of [x0, x1) x [y0, y1) lies on the breast. */
+export function touchesBreast(breast: BreastMask, x0: number, y0: number, x1: number, y1: number): boolean {
+  const cx1 = Math.min(breast.width - 1, Math.floor((x1 - 1) / breast.block));
+  const cy1 = Math.min(breast.height - 1, Math.floor((y1 - 1) / breast.block));
+  for (let cy = Math.floor(y0 / breast.block); cy <= cy1; cy++) {
+    for (let cx = Math.floor(x0 / breast.block); cx <= cx1; cx++) if (breast.mask[cy * breast.width + cx] === 1) return true;
+  }
+  return false;
+}
+
 /**
  * The first steps of mammo-crop-v1 (below): quantise, block-average to at most 256 px, threshold at half the Otsu
  * level, open, keep the largest component, fill holes. The noise-texture signal reads it too, whatever the

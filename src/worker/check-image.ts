@@ -10,7 +10,7 @@ import type { Engine, RunModel } from '../engine/engine.js';
 import type { Manifest, ModelEntry } from '../engine/manifest.js';
 import { sha256Hex } from '../engine/sha256.js';
 import { toModelInput } from '../image/model-input.js';
-import { breastMask } from '../image/preprocess.js';
+import { breastMask, type BreastMask } from '../image/preprocess.js';
 import { displayImage, displayValues } from '../image/voi.js';
 import { decodeImage, type WireImage } from '../input/decode.js';
 import { decide } from '../policy.js';
@@ -41,7 +41,8 @@ export async function checkImage(context: CheckContext, image: WireImage, expect
 
   const classifier = context.manifest.models.find((m) => m.role === 'classifier')!;
   const display = displayImage(stored);
-  // Noise texture judges only the breast; the default preprocessing finds the same mask, so it is found once.
+  // Noise texture judges only the breast and the content model runs only on tiles that hold some; the default
+  // preprocessing finds the same mask, so it is found once.
   const breast = integrityOn ? breastMask(display) : undefined;
   const input = toModelInput(classifier.input, display, breast);
   const preprocessed = performance.now();
@@ -71,7 +72,7 @@ export async function checkImage(context: CheckContext, image: WireImage, expect
     const signalMs: Record<string, number> = { squeeze: t2 - t1 };
     if (detectorOutputs) signalMs.residual = performance.now() - t2;
     const t3 = performance.now();
-    const contentMap = content && displayed ? await runContent(run, content, displayed, stored.width, stored.height) : null;
+    const contentMap = content && displayed ? await runContent(run, content, displayed, stored.width, stored.height, breast) : null;
     if (contentMap) signalMs.content = performance.now() - t3;
     return { outputs, squeezedScores, detectorOutputs, contentMap, classifyMs: t1 - t0, signalMs };
   });
@@ -114,7 +115,7 @@ export async function checkImage(context: CheckContext, image: WireImage, expect
   }
   const contentMap = result.contentMap;
   if (contentMap) {
-    signals.push({ id: 'content', definition: definitions.content, value: contentMap.value, flagged: false, ms: signalMs.content, detail: `learned detector of generated (GAN) fills on the full-resolution display, ${contentMap.mapWidth} x ${contentMap.mapHeight} cells of ${contentMap.cell} px (largest 3x3 mean cell logit)` });
+    signals.push({ id: 'content', definition: definitions.content, value: contentMap.value, flagged: false, ms: signalMs.content, detail: `learned detector of generated (GAN) fills on the full-resolution display, ${contentMap.mapWidth} x ${contentMap.mapHeight} cells of ${contentMap.cell} px in tiles that hold breast (largest 3x3 mean cell logit)` });
   }
   if (provenance) signals.push(provenance);
   const integrity = integrityOn ? fuseIntegrity(signals, context.manifest.integrity) : skippedIntegrity(signals, context.manifest.integrity);
@@ -196,10 +197,13 @@ async function runSqueezed(run: RunModel, classifier: ModelEntry, batch: Float32
   return scores;
 }
 
-/** Tiles of the display through the content model, a few at a time (memory stays flat on full-field images). */
-async function runContent(run: RunModel, model: ModelEntry, displayed: Float32Array, width: number, height: number): Promise<ContentMap> {
+/**
+ * Tiles of the display through the content model, a few at a time (memory stays flat on full-field images); only
+ * tiles that hold breast run.
+ */
+async function runContent(run: RunModel, model: ModelEntry, displayed: Float32Array, width: number, height: number, breast?: BreastMask): Promise<ContentMap> {
   const grid = tileGrid(width, height, model.input.shape[3]);
-  const plan = tilePlan(displayed, width, height, grid);
+  const plan = tilePlan(displayed, width, height, grid, breast);
   const parts: Float32Array[] = [];
   for (let first = 0; first < plan.run.length; first += CONTENT_BATCH) {
     const tiles = plan.run.slice(first, first + CONTENT_BATCH);
