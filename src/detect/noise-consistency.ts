@@ -4,6 +4,7 @@
  * break that relation locally. Each tile's noise is compared with what the SAME image's other tiles predict at that
  * intensity, so a scanner with more or less noise overall is not flagged; only a local break is.
  */
+import { onBreast, type BreastMask } from '../image/preprocess.js';
 import { MIN_TILES, median, noiseTileGrid, quickSelect, TILE_LEVEL_MAX, TILE_LEVEL_MIN, type NoiseMap } from './noise-tiles.js';
 
 /** Share of a tile's residuals, smallest first, that its noise estimate keeps (the rest may be structure). */
@@ -29,9 +30,10 @@ export type NoiseConsistency = NoiseMap;
  * and every edge that runs along a row or a column (film borders, burnt-in labels, the paddle), which a plain
  * Laplacian turns into "noise".
  * A tile's noise is the mean of the smallest quarter of its |residual| values, so edges at other angles and texture
- * may fill three quarters of a tile, and quantised 8-bit images still give a continuous estimate.
+ * may fill three quarters of a tile, and quantised 8-bit images still give a continuous estimate. With `breast`, a
+ * tile whose centre lies off the breast counts only when it is too smooth.
  */
-export function noiseConsistency(display: Float32Array, width: number, height: number): NoiseConsistency {
+export function noiseConsistency(display: Float32Array, width: number, height: number, breast?: BreastMask): NoiseConsistency {
   const { tile, mapWidth, mapHeight } = noiseTileGrid(width, height);
   const count = mapWidth * mapHeight;
   const logNoise = new Float64Array(count).fill(Number.NaN);
@@ -98,6 +100,17 @@ export function noiseConsistency(display: Float32Array, width: number, height: n
   const deviation = new Float64Array(count).fill(Number.NaN);
   for (const i of valid) deviation[i] = logNoise[i] - expected(meanLevel[i]);
   const spread = Math.max(0.05, 1.4826 * median(valid.map((i) => Math.abs(deviation[i]))));
+  if (breast) {
+    // Off the breast only "too smooth" counts. Burnt-in letters with diagonal strokes (N, M, X) are edges the residual
+    // does not cancel and read as noise (8.6-13.7 on clean smooth sources); nothing there matters to a CAD result.
+    // "Too smooth" stays: it is where a perturbation of the rest of the image shows (flat labels and background
+    // beside perturbed tissue), and an inpainted patch is too smooth wherever it lies.
+    for (const i of valid) {
+      const x = 1 + (i % mapWidth) * tile + (tile >> 1);
+      const y = 1 + Math.floor(i / mapWidth) * tile + (tile >> 1);
+      if (deviation[i] > 0 && !onBreast(breast, x, y)) deviation[i] = 0;
+    }
+  }
 
   let value = 0;
   for (let ty = 0; ty < mapHeight; ty++) {

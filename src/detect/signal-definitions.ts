@@ -11,7 +11,7 @@ import type { IntegrityStatus } from '../protocol.js';
 /** The method of each signal in this SDK; a new version whenever a change moves the signal's values. */
 export const SIGNAL_METHODS = {
   squeeze: 'squeeze-v1',
-  noise: 'noise-consistency-v3',
+  noise: 'noise-consistency-v4',
   texture: 'noise-texture-v2',
   residual: 'residual-v1',
   content: 'content-v2',

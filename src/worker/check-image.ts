@@ -78,7 +78,7 @@ export async function checkImage(context: CheckContext, image: WireImage, expect
   });
   const signalMs: Record<string, number> = result.signalMs;
   const noiseStart = performance.now();
-  const noise = displayed ? noiseConsistency(displayed, stored.width, stored.height) : null;
+  const noise = displayed ? noiseConsistency(displayed, stored.width, stored.height, breast) : null;
   if (noise) signalMs.noise = displayMs + performance.now() - noiseStart;
   const textureStart = performance.now();
   const texture = displayed ? noiseTexture(displayed, stored.width, stored.height, breast) : null;

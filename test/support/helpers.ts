@@ -93,6 +93,34 @@ export function borderAndLabel(width: number, height: number): (scene: Float32Ar
   };
 }
 
+/**
+ * A burnt-in label whose letters ("X", "/", "N") have diagonal strokes: a bright plate at (left, top), 120 x 64 px,
+ * with dark strokes about 6 px wide, softened like {@link borderAndLabel}'s. Diagonal edges are what the noise
+ * residual does not cancel.
+ */
+export function diagonalLabel(width: number, left: number, top: number): (scene: Float32Array) => void {
+  return (scene) => {
+    for (let y = top; y < top + 64; y++) for (let x = left; x < left + 120; x++) {
+      const u = x - left;
+      const v = y - top;
+      const [a, b, c] = [u - 8, u - 48, u - 88];
+      const stroke = v >= 12 && v < 52 && (
+        (a >= 0 && a < 40 && (Math.abs(a - (v - 12)) < 3 || Math.abs(a - (51 - v)) < 3)) ||
+        (b >= 0 && b < 40 && Math.abs(b - (51 - v)) < 3) ||
+        (c >= 0 && c < 28 && Math.abs((c * 40) / 28 - (v - 12)) < 3));
+      scene[y * width + x] = stroke ? 0.15 : 0.92;
+    }
+    for (let pass = 0; pass < 2; pass++) {
+      const copy = scene.slice();
+      for (let y = top - 3; y < top + 67; y++) for (let x = left - 3; x < left + 123; x++) {
+        let sum = 0;
+        for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) sum += copy[(y + dy) * width + x + dx];
+        scene[y * width + x] = sum / 9;
+      }
+    }
+  };
+}
+
 /** Standard normal draws (Box-Muller) from a seeded uniform source. */
 export function gaussian(random: () => number): () => number {
   return () => Math.sqrt(-2 * Math.log(random() + 1e-12)) * Math.cos(6.283185 * random());
