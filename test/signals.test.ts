@@ -24,6 +24,13 @@ const sources: Source[] = [
   { name: 'film, fine grain, 10 bit', noise: 0.006, bits: 10, gamma: 1.1, blur: true },
 ];
 
+/** Smooth, low-noise sources, where an edge the noise residual does not cancel stands out most. */
+const smoothSources: Source[] = [
+  { name: 'FFDM, 12 bit, smooth, very low noise', noise: 0.002, bits: 12, gamma: 0.9, blur: true },
+  { name: 'digitiser, 10 bit, low noise', noise: 0.004, bits: 10, gamma: 1, blur: true },
+  sources[1],
+];
+
 /**
  * A breast-like image with signal-dependent noise as one acquisition chain makes it; `decorate` may change the
  * noiseless scene first (a label, a film border).
@@ -112,13 +119,8 @@ describe('integrity signals', () => {
   it('noise consistency passes a film border and a burnt-in label on smooth, low-noise sources and still flags inpainting', () => {
     const width = 512;
     const height = 640;
-    const smooth: Source[] = [
-      { name: 'FFDM, 12 bit, smooth, very low noise', noise: 0.002, bits: 12, gamma: 0.9, blur: true },
-      { name: 'digitiser, 10 bit, low noise', noise: 0.004, bits: 10, gamma: 1, blur: true },
-      sources[1],
-    ];
     const { worstClean, weakestTampered, lines } = cleanAndInpainted(
-      smooth.map((source, s) => ({ name: source.name, image: acquire(width, height, 500 + s, source, borderAndLabel(width, height)) })),
+      smoothSources.map((source, s) => ({ name: source.name, image: acquire(width, height, 500 + s, source, borderAndLabel(width, height)) })),
       width, height, 260, 340,
     );
     // A 4-neighbour Laplacian read the letters and the border as noise: 16-29 on these clean images, above inpainting.
@@ -128,16 +130,11 @@ describe('integrity signals', () => {
   it('noise consistency with the breast mask passes a label with diagonal letters beside the breast and still flags inpainting', () => {
     const width = 512;
     const height = 640;
-    const smooth: Source[] = [
-      { name: 'FFDM, 12 bit, smooth, very low noise', noise: 0.002, bits: 12, gamma: 0.9, blur: true },
-      { name: 'digitiser, 10 bit, low noise', noise: 0.004, bits: 10, gamma: 1, blur: true },
-      sources[1],
-    ];
     const lines: string[] = [];
     let worstClean = 0;
     let worstUnmasked = 0;
     let weakestTampered = Infinity;
-    smooth.forEach((source, s) => {
+    smoothSources.forEach((source, s) => {
       // The label lies in the background at the bottom right, off the phantom's breast.
       const image = acquire(width, height, 500 + s, source, diagonalLabel(width, 370, 550));
       const masked = (pixels: Float32Array) => noiseConsistency(pixels, width, height, breastMask({ width, height, values: pixels, table: null })).value;
