@@ -208,8 +208,8 @@ export interface IntegritySignal {
   definition?: string;
   /**
    * Milliseconds this signal cost in the worker (`squeeze`: squeezing and the squeezed classifier runs; `residual`:
-   * the detector run; `content`: the content model over every full-resolution tile; `noise`: the statistic and the
-   * display values it reads), to set against `timings.classify`.
+   * the detector run; `content`: the content model over the full-resolution tiles that hold breast; `noise`: the
+   * statistic and the display values it reads), to set against `timings.classify`.
    */
   ms?: number;
 }

@@ -59,13 +59,9 @@ export function tilePlan(display: Float32Array, width: number, height: number, g
   const source = new Int32Array(grid.count);
   const byConstant = new Map<number, number>();
   for (let t = 0; t < grid.count; t++) {
-    if (breast) {
-      const x0 = (t % grid.across) * grid.tile;
-      const y0 = Math.floor(t / grid.across) * grid.tile;
-      if (!touchesBreast(breast, x0, y0, Math.min(width, x0 + grid.tile), Math.min(height, y0 + grid.tile))) {
-        source[t] = -1;
-        continue;
-      }
+    if (breast && !touchesBreast(breast, ...tileRect(grid, width, height, t))) {
+      source[t] = -1;
+      continue;
     }
     const value = constantOf(display, width, height, grid, t);
     const known = value === null ? undefined : byConstant.get(value);
@@ -83,10 +79,7 @@ export function tilePlan(display: Float32Array, width: number, height: number, g
 /** The tile's single value, or null when it holds two (a partial tile's zero padding counts as a value). */
 function constantOf(display: Float32Array, width: number, height: number, grid: TileGrid, t: number): number | null {
   const { tile } = grid;
-  const x0 = (t % grid.across) * tile;
-  const y0 = Math.floor(t / grid.across) * tile;
-  const x1 = Math.min(width, x0 + tile);
-  const y1 = Math.min(height, y0 + tile);
+  const [x0, y0, x1, y1] = tileRect(grid, width, height, t);
   const value = display[y0 * width + x0];
   if ((x1 - x0 < tile || y1 - y0 < tile) && value !== 0) return null;
   for (let y = y0; y < y1; y++) {
@@ -94,6 +87,13 @@ function constantOf(display: Float32Array, width: number, height: number, grid: 
   }
   // -0 and 0 are one input to the model; Map keys already treat them alike.
   return value;
+}
+
+/** The image pixels [x0, x1) x [y0, y1) of tile `t` (the part inside the image). */
+function tileRect(grid: TileGrid, width: number, height: number, t: number): [number, number, number, number] {
+  const x0 = (t % grid.across) * grid.tile;
+  const y0 = Math.floor(t / grid.across) * grid.tile;
+  return [x0, y0, Math.min(width, x0 + grid.tile), Math.min(height, y0 + grid.tile)];
 }
 
 /**

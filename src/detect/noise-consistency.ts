@@ -4,8 +4,8 @@
  * break that relation locally. Each tile's noise is compared with what the SAME image's other tiles predict at that
  * intensity, so a scanner with more or less noise overall is not flagged; only a local break is.
  */
-import { onBreast, type BreastMask } from '../image/preprocess.js';
-import { MIN_TILES, median, noiseTileGrid, quickSelect, TILE_LEVEL_MAX, TILE_LEVEL_MIN, type NoiseMap } from './noise-tiles.js';
+import type { BreastMask } from '../image/preprocess.js';
+import { MIN_TILES, median, noiseTileGrid, quickSelect, TILE_LEVEL_MAX, TILE_LEVEL_MIN, tileOnBreast, type NoiseMap } from './noise-tiles.js';
 
 /** Share of a tile's residuals, smallest first, that its noise estimate keeps (the rest may be structure). */
 const KEEP = 0.25;
@@ -106,9 +106,7 @@ export function noiseConsistency(display: Float32Array, width: number, height: n
     // "Too smooth" stays: it is where a perturbation of the rest of the image shows (flat labels and background
     // beside perturbed tissue), and an inpainted patch is too smooth wherever it lies.
     for (const i of valid) {
-      const x = 1 + (i % mapWidth) * tile + (tile >> 1);
-      const y = 1 + Math.floor(i / mapWidth) * tile + (tile >> 1);
-      if (deviation[i] > 0 && !onBreast(breast, x, y)) deviation[i] = 0;
+      if (deviation[i] > 0 && !tileOnBreast(breast, tile, i % mapWidth, Math.floor(i / mapWidth))) deviation[i] = 0;
     }
   }
 

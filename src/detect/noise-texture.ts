@@ -5,8 +5,8 @@
  * with what the SAME image's tiles of similar intensity show, so a scanner with a finer or coarser grain is not
  * flagged; only a region whiter than the rest of its own image is.
  */
-import { onBreast, type BreastMask } from '../image/preprocess.js';
-import { MIN_TILES, median, noiseTileGrid, TILE_LEVEL_MAX, TILE_LEVEL_MIN, type NoiseMap } from './noise-tiles.js';
+import type { BreastMask } from '../image/preprocess.js';
+import { MIN_TILES, median, noiseTileGrid, TILE_LEVEL_MAX, TILE_LEVEL_MIN, tileOnBreast, type NoiseMap } from './noise-tiles.js';
 
 /** Result of {@link noiseTexture}: the largest mean z by which a 3x3 tile block is whiter than expected (>= 0). */
 export type NoiseTexture = NoiseMap;
@@ -96,7 +96,7 @@ export function noiseTexture(display: Float32Array, width: number, height: numbe
       const mean = sum / (tile * tile);
       level[index] = mean;
       if (mean < TILE_LEVEL_MIN || mean > TILE_LEVEL_MAX || energy <= 1e-20) continue;
-      if (breast && !onBreast(breast, x0 + (tile >> 1), y0 + (tile >> 1))) continue;
+      if (breast && !tileOnBreast(breast, tile, tx, ty)) continue;
       corrH[index] = horizontal / energy;
       corrV[index] = vertical / energy;
     }

@@ -2,6 +2,7 @@
  * The tile grid and robust statistics the two noise signals share (noise consistency, noise texture): both judge
  * each tile against the same image's other tiles, and their maps overlay as one tamper heatmap.
  */
+import { onBreast, type BreastMask } from '../image/preprocess.js';
 
 /** A per-tile statistic of one image: the value that is calibrated and the map behind it. */
 export interface NoiseMap {
@@ -30,6 +31,11 @@ export function noiseTileSize(width: number, height: number): number {
 export function noiseTileGrid(width: number, height: number): { tile: number; mapWidth: number; mapHeight: number } {
   const tile = noiseTileSize(width, height);
   return { tile, mapWidth: Math.max(1, Math.floor((width - 2) / tile)), mapHeight: Math.max(1, Math.floor((height - 2) / tile)) };
+}
+
+/** Whether tile (tx, ty) of a {@link noiseTileGrid} with side `tile` has its centre on the breast. */
+export function tileOnBreast(breast: BreastMask, tile: number, tx: number, ty: number): boolean {
+  return onBreast(breast, 1 + tx * tile + (tile >> 1), 1 + ty * tile + (tile >> 1));
 }
 
 /** Median of the values (exact). */

@@ -58,8 +58,8 @@ export function touchesBreast(breast: BreastMask, x0: number, y0: number, x1: nu
 
 /**
  * The first steps of mammo-crop-v1 (below): quantise, block-average to at most 256 px, threshold at half the Otsu
- * level, open, keep the largest component, fill holes. The noise-texture signal reads it too, whatever the
- * classifier's own preprocessing.
+ * level, open, keep the largest component, fill holes. The noise signals and the content detector read it too,
+ * whatever the classifier's own preprocessing.
  */
 export function breastMask(display: DisplayImage): BreastMask {
   const { width, height } = display;

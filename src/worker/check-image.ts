@@ -41,8 +41,8 @@ export async function checkImage(context: CheckContext, image: WireImage, expect
 
   const classifier = context.manifest.models.find((m) => m.role === 'classifier')!;
   const display = displayImage(stored);
-  // Noise texture judges only the breast and the content model runs only on tiles that hold some; the default
-  // preprocessing finds the same mask, so it is found once.
+  // Noise texture judges only the breast, noise consistency counts only too-smooth tiles off it, the content model
+  // runs only on tiles that hold some; the default preprocessing finds the same mask, so it is found once.
   const breast = integrityOn ? breastMask(display) : undefined;
   const input = toModelInput(classifier.input, display, breast);
   const preprocessed = performance.now();
