@@ -31,9 +31,11 @@ npm run build --silent
 
 echo "== 3/5 attacked test set (and its 8-bit delivery), clean test images of every simulated source"
 [ -f "$OUT/test/labels.csv" ] && [ -z "${REBUILD:-}" ] || $PY models/train/make_attacked_set.py --split test --out "$OUT/test" $LIMIT_ARG --square-queries "$SQUARE_QUERIES"
-# A folder made before the GAN family existed gets it added (the other families' files stay as they are).
-grep -q ',gan_removal,' "$OUT/test/labels.csv" || \
-  $PY models/train/make_attacked_set.py --split test --out "$OUT/test" $LIMIT_ARG --families gan_removal --add
+# A folder made before a GAN family existed gets it added (the other families' files stay as they are).
+for family in gan_removal gan_grain_removal; do
+  grep -q ",$family," "$OUT/test/labels.csv" || \
+    $PY models/train/make_attacked_set.py --split test --out "$OUT/test" $LIMIT_ARG --families $family --add
+done
 [ -f "$OUT/sources/labels.csv" ] && [ -z "${REBUILD:-}" ] || \
   $PY models/train/make_source_variants.py --split test --out "$OUT/sources" --seed 12 $SOURCES_LIMIT_ARG
 

@@ -225,7 +225,9 @@ function card(result, torch, adaptive, contentAdaptive) {
   lines.push('## Per attack family', '', 'Held-out families were never seen by either learned detector in training. Square is not held out: the residual',
     'detector trains on random perturbations of its shape (stripes and squares of +-eps, no classifier queries), not on',
     'attack runs. `gan_removal` is not held out: the content detector trains on fills of the same generator (train',
-    'images, random places), so its row measures a KNOWN generator; a different GAN is not measured.', '');
+    'images, random places), so its row measures a KNOWN generator. `gan_grain_removal` is a second GAN no detector',
+    'has seen (models/train/attacks/grain_gan.py: gated convolutions, trained to give its fill the film\'s grain): it',
+    'measures an UNKNOWN generator made by a forger who has read this card.', '');
   table(
     ['family', 'held out', 'n', 'unguarded flip', 'AUC', 'TPR (suspicious)', 'TPR (tampered)', 'undetected flip'],
     families.map((f) => [f.family, f.heldOut === null ? '?' : f.heldOut ? 'yes' : 'no', String(f.n), pct(f.unguardedFlipRate), num(f.auc), pct(f.tprSuspicious), pct(f.tprTampered), pct(f.undetectedFlipRate)]),
@@ -258,6 +260,8 @@ function card(result, torch, adaptive, contentAdaptive) {
       '',
       'Test-split images re-rendered through simulated acquisition chains (models/train/make_source_variants.py). Sources',
       'marked "no" were never seen by the calibration: they stand for a scanner the guard meets for the first time.',
+      'Every source renders the same test patients, so the pooled row\'s interval treats related images as independent:',
+      'read it as optimistic.',
       '',
     );
     table(['source', 'in calibration', 'n', 'flagged', '95 % CI'], sources.map((s) => [s.source, s.inCalibration === null ? '' : s.inCalibration ? 'yes (other patients)' : 'no', String(s.n), pct(s.fpr), ci(s.ci95)]));
@@ -320,6 +324,10 @@ function card(result, torch, adaptive, contentAdaptive) {
     lines.push('Not run in this build (models/train/adaptive_content_attack.py).', '');
   }
   const gan = families.find((f) => f.family === 'gan_removal');
+  const grainGan = families.find((f) => f.family === 'gan_grain_removal');
+  const perSource = (sources ?? []).filter((s) => s.inCalibration !== null);
+  const allSources = (sources ?? []).find((s) => s.inCalibration === null);
+  const worstSource = perSource.filter((s) => !s.inCalibration).sort((a, b) => b.fpr - a.fpr)[0];
   const hidden = result.contentAdaptiveGuard?.byEps.find((e) => e.eps > 0 && e.tprSuspicious <= 0.5);
   lines.push(
     '## What the guard does not stop',
@@ -330,12 +338,18 @@ function card(result, torch, adaptive, contentAdaptive) {
     '  chance. Removal by inpainting is caught by the noise-texture signal only because the fill carries whiter noise',
     '  than the image\'s own grain: a forger who synthesises grain-like (correlated) noise evades it.',
     `- The small inpainting GAN (\`gan_removal\`, models/train/attacks/gan_inpaint.py: ${gan ? `${pct(gan.tprSuspicious)} flagged of ${gan.n}, AUC ${num(gan.auc)}` : 'not in this build'})`,
-    '  is caught by the content detector, which was trained on that very generator\'s fills; another generator is not',
-    `  measured. A forger who has the content detector hides the fill from the whole guard with a perturbation of`,
-    `  ${hidden ? `${hidden.eps}/255 (${pct(1 - hidden.tprSuspicious)} of ${hidden.n} pass` : 'unknown size (not measured in this build'}; section above). That GAN is tiny (0.24 M parameters, 14 min on 2 CPU cores) and its`,
-    '  fills are visible to a reader; no study-grade GAN was built here. See the family table.',
+    '  is caught by the content detector, which was trained on that very generator\'s fills. That GAN is tiny (0.24 M',
+    '  parameters, 14 min on 2 CPU cores) and its fills are visible to a reader; no study-grade GAN was built here. A',
+    `  forger who has the content detector hides the fill from the whole guard with a perturbation of ${hidden ? `${hidden.eps}/255 (${pct(1 - hidden.tprSuspicious)} of ${hidden.n}` : 'unknown size (not measured in this build'}`,
+    '  pass; section above).',
+    `- A generator the content detector never saw is not caught: \`gan_grain_removal\` (models/train/attacks/grain_gan.py, a`,
+    `  second small GAN with gated convolutions, trained to match the film's grain) ${grainGan ? `is flagged in ${pct(grainGan.tprSuspicious)} of ${grainGan.n} (AUC ${num(grainGan.auc)})` : 'is not in this build'}.`,
+    '  The content detector learnt the first generator\'s traces, not inpainting as such: its `gan_removal` row says',
+    '  nothing about another GAN (a study-grade one is not measured).',
     '- The classifier it protects is weak (MODEL_CARD.md), so flip rates describe this classifier, not a clinical one.',
     '- Provenance only helps where the viewer has the archive\'s pixel hash.',
+    ...(worstSource && worstSource.fpr > 0.01 ? [`- Clean images of sources the calibration never saw are flagged more often than its 1 %: ${worstSource.source}`,
+      `  ${pct(worstSource.fpr)} (${Math.round(worstSource.fpr * worstSource.n)} of ${worstSource.n}; all simulated sources ${pct(allSources.fpr)} of ${allSources.n}).`] : []),
     '- All figures come from one small data set of digitised film (mini-MIAS) and from simulated other sources; clean',
     '  images from a real new scanner should be used to recalibrate (cadguard-calibrate) before relying on the rates.',
     '- The 0.1 % threshold cannot be verified on so few clean images: it is extrapolated (see Calibration).',

@@ -1,7 +1,8 @@
 """Write clean and attacked versions of one split's mammograms as 16-bit PNGs plus labels.csv for cadguard-eval.
 
     /usr/bin/python3 models/train/make_attacked_set.py --split test --out /tmp/cadguard-attacked-test [--limit N]
-        [--families fgsm,pgd_linf,pgd_l2,mi_fgsm,cw_l2,square,transplant,removal,gan_removal] [--square-queries 200]
+        [--families fgsm,pgd_linf,pgd_l2,mi_fgsm,cw_l2,square,transplant,removal,gan_removal,gan_grain_removal]
+        [--square-queries 200]
         [--add]   (into an existing folder: only the given families are (re)made, every other row is kept)
 
 Clean images are written as value*257 and attacked ones as round(value*65535), so both share format and bit depth.

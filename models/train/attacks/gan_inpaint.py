@@ -129,14 +129,17 @@ def training_windows(images: dict, refs: list[str], load_display, rng: np.random
     return out
 
 
-def make_batch(windows: np.ndarray, rng: np.random.Generator, batch: int) -> tuple[torch.Tensor, ...]:
+def make_batch(windows: np.ndarray, rng: np.random.Generator, batch: int, holes: tuple[float, float] = (HOLE_MIN, HOLE_MAX),
+               spread: float = WINDOW / 8, mirror_axis: int = 1) -> tuple[torch.Tensor, ...]:
+    """`batch` standardised windows, each mirrored along `mirror_axis` half the time, with a disk hole of a radius in
+    `holes` whose centre lies within `spread` of the window's."""
     xs, ms = [], []
     for _ in range(batch):
         win = windows[int(rng.integers(len(windows)))]
         if rng.random() < 0.5:
-            win = win[:, ::-1]
-        r = float(rng.uniform(HOLE_MIN, HOLE_MAX))
-        c = WINDOW / 2 + rng.uniform(-WINDOW / 8, WINDOW / 8, 2)
+            win = np.flip(win, mirror_axis)
+        r = float(rng.uniform(*holes))
+        c = WINDOW / 2 + rng.uniform(-spread, spread, 2)
         hole = _disk(WINDOW, c[0], c[1], r)
         z, _, _ = standardise(win, 1 - hole)
         xs.append(z)
@@ -144,16 +147,20 @@ def make_batch(windows: np.ndarray, rng: np.random.Generator, batch: int) -> tup
     return torch.from_numpy(np.stack(xs)[:, None].copy()), torch.from_numpy(np.stack(ms)[:, None])
 
 
-def train(windows: np.ndarray, steps: int, log=print) -> tuple[Generator, dict]:
-    torch.manual_seed(SEED)
-    rng = np.random.default_rng(SEED)
-    gen, critic = Generator(), Critic()
+def train(windows: np.ndarray, steps: int, log=print, models=lambda: (Generator(), Critic()), seed: int = SEED,
+          batches=make_batch, extra=None) -> tuple[nn.Module, dict]:
+    """Adversarial training of an inpainting generator: L1 on the hole plus a hinge critic, and with `extra`
+    (name, weight, loss(composite, real, hole)) one more generator loss. `models` builds (generator, critic) after
+    seeding, so the initial weights follow from `seed`."""
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    gen, critic = models()
     opt_g = torch.optim.Adam(gen.parameters(), 2e-4, betas=(0.5, 0.9))
     opt_d = torch.optim.Adam(critic.parameters(), 2e-4, betas=(0.5, 0.9))
     history = []
     started = time.time()
     for step in range(steps):
-        real, hole = make_batch(windows, rng, BATCH)
+        real, hole = batches(windows, rng, BATCH)
         noise = torch.randn_like(real)
         fake = gen(real * (1 - hole), hole, noise)
         composite = real * (1 - hole) + fake * hole
@@ -166,12 +173,16 @@ def train(windows: np.ndarray, steps: int, log=print) -> tuple[Generator, dict]:
         l1 = (torch.abs(fake - real) * hole).sum() / hole.sum().clamp_min(1)
         adv = -critic(composite, hole).mean()
         g_loss = l1 + ADV_WEIGHT * adv
+        more = extra[2](composite, real, hole) if extra else None
+        if extra:
+            g_loss = g_loss + extra[1] * more
         opt_g.zero_grad()
         g_loss.backward()
         opt_g.step()
         if step % 50 == 0 or step == steps - 1:
-            history.append({"step": step, "l1": round(float(l1), 4), "adv": round(float(adv), 4),
-                            "critic": round(float(d_loss), 4), "seconds": round(time.time() - started, 1)})
+            history.append({"step": step, "l1": round(float(l1), 4), **({extra[0]: round(float(more), 4)} if extra else {}),
+                            "adv": round(float(adv), 4), "critic": round(float(d_loss), 4),
+                            "seconds": round(time.time() - started, 1)})
             log(json.dumps(history[-1]))
     return gen, {"steps": steps, "batch": BATCH, "seconds": round(time.time() - started, 1), "history": history,
                  "generator_parameters": sum(p.numel() for p in gen.parameters())}
@@ -179,26 +190,31 @@ def train(windows: np.ndarray, steps: int, log=print) -> tuple[Generator, dict]:
 
 def cached_generator(images: dict, load_display, log=print) -> Generator:
     """The trained generator, from /tmp/cadguard-cache or trained now (about 14 min on 2 cores)."""
+    return cached_model(images, load_display, "gan-inpaint", lambda refs: [refs, WINDOW, HOLE_MIN, HOLE_MAX, STEPS, BATCH, SEED, ADV_WEIGHT],
+                        Generator, lambda windows: train(windows, STEPS, log), SEED, "the inpainting GAN", log)
+
+
+def cached_model(images: dict, load_display, stem: str, key, build, train_windows, seed: int, what: str, log=print) -> nn.Module:
+    """A generator trained on windows of the NORMAL train images: loaded from /tmp/cadguard-cache/`stem`-<hash of
+    key(refs)>.pt, or built, trained by `train_windows(windows)` and saved there (with its training history)."""
     split = json.loads(SPLIT_PATH.read_text())["train"]
     refs = [r for r in sorted(split) if images[r]["label"] == "normal"]
-    key = hashlib.sha256(json.dumps([refs, WINDOW, HOLE_MIN, HOLE_MAX, STEPS, BATCH, SEED, ADV_WEIGHT]).encode()).hexdigest()[:16]
-    path = CACHE_DIR / f"gan-inpaint-{key}.pt"
-    gen = Generator()
+    path = CACHE_DIR / f"{stem}-{hashlib.sha256(json.dumps(key(refs)).encode()).hexdigest()[:16]}.pt"
+    gen = build()
     if path.exists():
         gen.load_state_dict(torch.load(path))
         return gen.eval()
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
-    log(f"training the inpainting GAN on {len(refs)} normal train images ({STEPS} steps of {BATCH} windows)")
-    windows = training_windows(images, refs, load_display, np.random.default_rng(SEED), 600)
-    gen, info = train(windows, STEPS, log)
+    log(f"training {what} on {len(refs)} normal train images")
+    gen, info = train_windows(training_windows(images, refs, load_display, np.random.default_rng(seed), 600))
     torch.save(gen.state_dict(), path)
     path.with_suffix(".json").write_text(json.dumps(info, indent=2) + "\n")
     return gen.eval()
 
 
-def gan_remove(gen: Generator, image: np.ndarray, circle: tuple[int, int, int], rng: np.random.Generator,
+def gan_remove(gen: nn.Module, image: np.ndarray, circle: tuple[int, int, int], rng: np.random.Generator,
                at_8_bits: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """Erase the lesion at `circle` (row, col, r) with the generator; returns (image at 8 bits, soft region mask).
+    """Erase the lesion at `circle` (row, col, r) with an inpainting generator (this one or grain_gan.py's); returns (image at 8 bits, soft region mask).
     With `at_8_bits=False` the image stays float, for a caller that stores it as its own source would.
 
     The hole is the removal attack's (1.3 r, at least 13 px). A lesion whose hole does not fit in half the window is

@@ -2,7 +2,8 @@
 
 Families: fgsm, pgd_linf (eps 0.5, 1, 2, 4, 8 /255), pgd_l2, mi_fgsm, cw_l2, square, transplant (normal targets),
 removal (abnormal images with truth-table coordinates), gan_removal (the same lesions erased by a small inpainting GAN,
-attacks/gan_inpaint.py). Direction is relative to the manifest threshold:
+attacks/gan_inpaint.py), gan_grain_removal (erased by a second GAN that also matches the film's grain, attacks/grain_gan.py;
+no detector ever sees it). Direction is relative to the manifest threshold:
 `pos2neg` for an image the classifier calls positive, `neg2pos` otherwise (content manipulation: transplant is
 meant to add a finding, removal to hide one, whatever the classifier said).
 """
@@ -19,6 +20,7 @@ from PIL import Image
 from .content import lesion_rows, remove_lesion, transplant
 from .diffprep import DisplayToTensor, exact_tensor
 from .gan_inpaint import cached_generator, gan_remove
+from .grain_gan import cached_grain_generator
 from .gradient import carlini_wagner_l2, fgsm, mi_fgsm, pgd_l2, pgd_linf, run_step_attacks
 from .onnx_torch import ShippedClassifier
 from .square import square_linf
@@ -29,11 +31,12 @@ FGSM_EPS = 4.0
 MI_EPS = 4.0
 L2_EPS = 4.0                                   # whole-image L2 in display units: rms ~1/255 over 1024x1024
 SQUARE_EPS = 8.0
-ALL_FAMILIES = ("fgsm", "pgd_linf", "pgd_l2", "mi_fgsm", "cw_l2", "square", "transplant", "removal", "gan_removal")
-CONTENT_FAMILIES = ("transplant", "removal", "gan_removal")
+ALL_FAMILIES = ("fgsm", "pgd_linf", "pgd_l2", "mi_fgsm", "cw_l2", "square", "transplant", "removal", "gan_removal",
+                "gan_grain_removal")
+CONTENT_FAMILIES = ("transplant", "removal", "gan_removal", "gan_grain_removal")
 # Families no learned detector trains on (gan_removal: the residual detector never sees it, but the content
 # detector, train_content.py, trains on the same generator's fills). Twin: guard_report.mjs.
-HELD_OUT = ("cw_l2", "removal")
+HELD_OUT = ("cw_l2", "removal", "gan_grain_removal")
 
 
 @dataclass
@@ -93,6 +96,7 @@ class ImageAttacker:
         self.rng = np.random.default_rng(seed)
         # Its own stream, so adding the family leaves every other family's images as they were.
         self.gan_rng = np.random.default_rng([seed, 1301])
+        self.grain_rng = np.random.default_rng([seed, 2711])
 
     def objective(self, x: torch.Tensor) -> torch.Tensor:
         """> 0 once the decision has flipped (logit past the threshold in the attack's direction)."""
@@ -143,26 +147,28 @@ class ImageAttacker:
                 x, reg = remove_lesion(x, circle, self.rng)
                 region = np.maximum(region, reg)
             out.append(Attacked("removal", None, "pos2neg", x.astype(np.float32), region))
-        if "gan_removal" in families and label != "normal" and circles.get(refnum):
-            gen = _generator(images)
+        for family, grain, rng in (("gan_removal", False, self.gan_rng), ("gan_grain_removal", True, self.grain_rng)):
+            if family not in families or label == "normal" or not circles.get(refnum):
+                continue
+            gen = _generator(images, grain)
             x = self.clean.astype(np.float64)
             region = np.zeros_like(x, dtype=np.float32)
             for circle in lesion_rows(circles[refnum], h):
-                x, reg = gan_remove(gen, x, circle, self.gan_rng)
+                x, reg = gan_remove(gen, x, circle, rng)
                 region = np.maximum(region, reg)
-            out.append(Attacked("gan_removal", None, "pos2neg", x.astype(np.float32), region))
+            out.append(Attacked(family, None, "pos2neg", x.astype(np.float32), region))
         return out
 
 
-_GENERATOR = None
+_GENERATORS: dict = {}
 
 
-def _generator(images: dict):
-    """The inpainting GAN's generator, trained on first use (cached in /tmp/cadguard-cache)."""
-    global _GENERATOR
-    if _GENERATOR is None:
-        _GENERATOR = cached_generator(images, load_display)
-    return _GENERATOR
+def _generator(images: dict, grain: bool = False):
+    """An inpainting GAN's generator (the first, or with `grain` the grain-matching one), trained on first use (cached
+    in /tmp/cadguard-cache)."""
+    if grain not in _GENERATORS:
+        _GENERATORS[grain] = (cached_grain_generator if grain else cached_generator)(images, load_display)
+    return _GENERATORS[grain]
 
 
 def decision_after(classifier: ShippedClassifier, displays: list[np.ndarray]) -> tuple[np.ndarray, list[dict]]:
