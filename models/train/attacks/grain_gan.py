@@ -1,4 +1,4 @@
-"""A second inpainting GAN, built to differ from attacks/gan_inpaint.py where a forger would: it hides the grain.
+"""A second inpainting GAN, built to differ from attacks/gan_inpaint.py where a forger would: it imitates the grain.
 
 The content detector (train_content.py) is trained on the first generator's fills, so that family measures a KNOWN
 generator. This one is never shown to any detector (family `gan_grain_removal`, held out), and it is made the way a
