@@ -325,9 +325,9 @@ function card(result, torch, adaptive, contentAdaptive) {
   }
   const gan = families.find((f) => f.family === 'gan_removal');
   const grainGan = families.find((f) => f.family === 'gan_grain_removal');
-  const perSource = (sources ?? []).filter((s) => s.inCalibration !== null);
+  // inCalibration: false for an unseen source, null for the pooled row.
   const allSources = (sources ?? []).find((s) => s.inCalibration === null);
-  const worstSource = perSource.filter((s) => !s.inCalibration).sort((a, b) => b.fpr - a.fpr)[0];
+  const worstSource = (sources ?? []).filter((s) => s.inCalibration === false).sort((a, b) => b.fpr - a.fpr)[0];
   const hidden = result.contentAdaptiveGuard?.byEps.find((e) => e.eps > 0 && e.tprSuspicious <= 0.5);
   lines.push(
     '## What the guard does not stop',

@@ -65,14 +65,15 @@ class Generator(nn.Module):
     away).
     """
 
-    def __init__(self, width: int = 16) -> None:
+    def __init__(self, width: int = 16, layer=_conv, dilations: tuple[int, ...] = (2, 4), upsample: str = "nearest") -> None:
         super().__init__()
         w = width
-        self.e1, self.e2, self.e3 = _conv(4, w), _conv(w, 2 * w, 2), _conv(2 * w, 4 * w, 2)
-        self.e4 = _conv(4 * w, 4 * w, 2)
-        self.mid = nn.Sequential(_conv(4 * w, 4 * w, dilation=2), _conv(4 * w, 4 * w, dilation=4))
-        self.d3, self.d2, self.d1 = _conv(8 * w, 4 * w), _conv(6 * w, 2 * w), _conv(3 * w, w)
+        self.e1, self.e2, self.e3 = layer(4, w), layer(w, 2 * w, 2), layer(2 * w, 4 * w, 2)
+        self.e4 = layer(4 * w, 4 * w, 2)
+        self.mid = nn.Sequential(*(layer(4 * w, 4 * w, dilation=d) for d in dilations))
+        self.d3, self.d2, self.d1 = layer(8 * w, 4 * w), layer(6 * w, 2 * w), layer(3 * w, w)
         self.out = nn.Conv2d(w + 1, 1, 3, padding=1)
+        self.upsample = upsample
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
         base = push_pull(x, 1 - mask)
@@ -80,11 +81,15 @@ class Generator(nn.Module):
         a2 = self.e2(a1)
         a3 = self.e3(a2)
         m = self.mid(self.e4(a3))
-        up = lambda t, ref: F.interpolate(t, size=ref.shape[-2:], mode="nearest")  # noqa: E731
-        b3 = self.d3(torch.cat([up(m, a3), a3], 1))
-        b2 = self.d2(torch.cat([up(b3, a2), a2], 1))
-        b1 = self.d1(torch.cat([up(b2, a1), a1], 1))
+        b3 = self.d3(torch.cat([self._up(m, a3), a3], 1))
+        b2 = self.d2(torch.cat([self._up(b3, a2), a2], 1))
+        b1 = self.d1(torch.cat([self._up(b2, a1), a1], 1))
         return base + self.out(torch.cat([b1, noise], 1))
+
+    def _up(self, t: torch.Tensor, ref: torch.Tensor) -> torch.Tensor:
+        if self.upsample == "nearest":  # align_corners is not an option of nearest
+            return F.interpolate(t, size=ref.shape[-2:], mode="nearest")
+        return F.interpolate(t, size=ref.shape[-2:], mode=self.upsample, align_corners=False)
 
 
 class Critic(nn.Module):
@@ -173,8 +178,8 @@ def train(windows: np.ndarray, steps: int, log=print, models=lambda: (Generator(
         l1 = (torch.abs(fake - real) * hole).sum() / hole.sum().clamp_min(1)
         adv = -critic(composite, hole).mean()
         g_loss = l1 + ADV_WEIGHT * adv
-        more = extra[2](composite, real, hole) if extra else None
         if extra:
+            more = extra[2](composite, real, hole)
             g_loss = g_loss + extra[1] * more
         opt_g.zero_grad()
         g_loss.backward()

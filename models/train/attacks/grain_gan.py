@@ -25,7 +25,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .gan_inpaint import ADV_WEIGHT, BATCH, WINDOW, Critic, cached_model, make_batch, push_pull
+from .gan_inpaint import ADV_WEIGHT, BATCH, WINDOW, Critic, Generator, cached_model, make_batch
 from .gan_inpaint import train as train_inpainter
 
 HOLE_MIN, HOLE_MAX = 8, 80
@@ -46,41 +46,23 @@ class _Gated(nn.Module):
         return F.elu(features) * torch.sigmoid(gate)
 
 
-class GrainGenerator(nn.Module):
-    """[N,1,S,S] window with the hole zeroed, [N,1,S,S] hole mask, [N,1,S,S] noise -> [N,1,S,S] fill (standardised)."""
+class GrainGenerator(Generator):
+    """The first GAN's refinement net (push-pull start, encoder to stride 8, dilated context, decoder with skips) built
+    of gated convolutions, with a third context block and bilinear upsampling; width 12 (0.32 M parameters) keeps it
+    in CPU minutes. A first trial without the push-pull start left the fills visibly off the surrounding intensity
+    after 800 steps."""
 
     def __init__(self, width: int = 12) -> None:
-        super().__init__()
-        w = width
-        self.e1, self.e2, self.e3 = _Gated(4, w), _Gated(w, 2 * w, 2), _Gated(2 * w, 4 * w, 2)
-        self.e4 = _Gated(4 * w, 4 * w, 2)
-        self.mid = nn.Sequential(_Gated(4 * w, 4 * w, dilation=2), _Gated(4 * w, 4 * w, dilation=4),
-                                 _Gated(4 * w, 4 * w, dilation=8))
-        self.d3, self.d2, self.d1 = _Gated(8 * w, 4 * w), _Gated(6 * w, 2 * w), _Gated(3 * w, w)
-        self.out = nn.Conv2d(w + 1, 1, 3, padding=1)
-
-    def forward(self, x: torch.Tensor, mask: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
-        # Without a coarse start, 800 steps left the fills visibly off the surrounding intensity (a first trial).
-        base = push_pull(x, 1 - mask)
-        a1 = self.e1(torch.cat([x, mask, base, noise], 1))
-        a2 = self.e2(a1)
-        a3 = self.e3(a2)
-        m = self.mid(self.e4(a3))
-        up = lambda t, ref: F.interpolate(t, size=ref.shape[-2:], mode="bilinear", align_corners=False)  # noqa: E731
-        b3 = self.d3(torch.cat([up(m, a3), a3], 1))
-        b2 = self.d2(torch.cat([up(b3, a2), a2], 1))
-        b1 = self.d1(torch.cat([up(b2, a1), a1], 1))
-        return base + self.out(torch.cat([b1, noise], 1))
+        super().__init__(width, layer=_Gated, dilations=(2, 4, 8), upsample="bilinear")
 
 
 def grain_stats(x: torch.Tensor, where: torch.Tensor) -> torch.Tensor:
     """Per window: [log spread, lag-1 correlation along rows, along columns] of the 5x5 high-pass residual, over
     `where` (pairs count when both pixels are in it)."""
     residual = x - F.avg_pool2d(F.pad(x, (2, 2, 2, 2), mode="reflect"), 5, stride=1)
-    w = where
-    n = w.sum((1, 2, 3)).clamp_min(1)
-    mean = (residual * w).sum((1, 2, 3)) / n
-    centred = (residual - mean.view(-1, 1, 1, 1)) * w
+    n = where.sum((1, 2, 3)).clamp_min(1)
+    mean = (residual * where).sum((1, 2, 3)) / n
+    centred = (residual - mean.view(-1, 1, 1, 1)) * where
     energy = (centred ** 2).sum((1, 2, 3)).clamp_min(1e-8)
     horizontal = (centred[..., :, 1:] * centred[..., :, :-1]).sum((1, 2, 3)) / energy
     vertical = (centred[..., 1:, :] * centred[..., :-1, :]).sum((1, 2, 3)) / energy
