@@ -203,7 +203,7 @@ export interface IntegritySignal {
   detail: string;
   /**
    * What computed the value: the SDK's method and version, and for a model's signal the model's SHA-256 prefix
-   * (`'noise-texture-v2'`, `'squeeze-v1+90ec1693...'`). A calibration made for another definition does not apply.
+   * (`'noise-texture-v3'`, `'squeeze-v1+90ec1693...'`). A calibration made for another definition does not apply.
    */
   definition?: string;
   /**

@@ -34,7 +34,7 @@ describe('report', () => {
     // The audit says what computed each signal: a later reader can tell an old SDK's values from a new one's.
     const texture = audit.integrity.signals.find((s: { id: string }) => s.id === 'texture');
     const squeeze = audit.integrity.signals.find((s: { id: string }) => s.id === 'squeeze');
-    assert(texture?.definition === 'noise-texture-v2' && squeeze?.definition === `squeeze-v1+${info.models[0].sha256.slice(0, 16)}`, JSON.stringify(audit.integrity.signals));
+    assert(texture?.definition === 'noise-texture-v3' && squeeze?.definition === `squeeze-v1+${info.models[0].sha256.slice(0, 16)}`, JSON.stringify(audit.integrity.signals));
   });
 
   it('fails closed: without a calibrated detector the image is never shown', async () => {
@@ -44,7 +44,7 @@ describe('report', () => {
     // And the guard says so at start-up, before any image.
     const { integrity } = await guard.info();
     assert(!integrity.ready && integrity.problems.length === 1 && /no integrity calibration.*cadguard-calibrate/.test(integrity.problems[0]), JSON.stringify(integrity));
-    assert(integrity.signals.texture === 'noise-texture-v2' && integrity.signals.squeeze.startsWith('squeeze-v1+'), JSON.stringify(integrity.signals));
+    assert(integrity.signals.texture === 'noise-texture-v3' && integrity.signals.squeeze.startsWith('squeeze-v1+'), JSON.stringify(integrity.signals));
   });
 
   it('marks a provenance mismatch tampered and withholds; a match is recorded', async () => {

@@ -41,7 +41,7 @@ export function tileOnBreast(breast: BreastMask, tile: number, tx: number, ty: n
 /** Median of the values (exact). */
 export function median(list: ArrayLike<number>): number {
   // Selection instead of a sort: the Theil-Sen slopes alone are up to 20,000 values per image.
-  const values = Float64Array.from(list);
+  const values = new Float64Array(list);
   const mid = values.length >> 1;
   const upper = quickSelect(values, values.length, mid);
   if (values.length % 2) return upper;

@@ -12,7 +12,7 @@ import type { IntegrityStatus } from '../protocol.js';
 export const SIGNAL_METHODS = {
   squeeze: 'squeeze-v1',
   noise: 'noise-consistency-v4',
-  texture: 'noise-texture-v2',
+  texture: 'noise-texture-v3',
   residual: 'residual-v1',
   content: 'content-v2',
 } as const;
