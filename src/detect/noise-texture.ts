@@ -26,7 +26,7 @@ const MIN_SPREAD = 0.02;
  * median its median may pull the expectation, in multiples of the image's median such gap. Chosen on validation
  * images (450 clean through nine simulated sources, 17 removals, calibrated as cadguard-calibrate does): the
  * low-resolution digitiser's largest clean z fell from 2.79 to 1.46, no clean image reached the suspicious threshold
- * (1 before), removals stayed 16 of 17 (median z 6.9, was 6.3). Without the cap (2.0), a synthetic white fill of
+ * (1 before), removals stayed 16 of 17 (median z 6.9, was 6.3). Without the cap, a synthetic white fill of
  * radius 80 px with 70 % of the image's noise fell from 4.9 to 2.9 (3.4 with it); shares 0.35 to 0.45 behaved alike.
  */
 const FLAT_SHARE = 0.4;
