@@ -172,7 +172,7 @@ export interface CheckOptions {
    */
   voiIndex?: number;
   /**
-   * Compute the integrity signals (feature squeezing, noise consistency and texture, the detector and content models). `false` runs the
+   * Compute the integrity signals (feature squeezing, noise consistency, texture and blend seams, the detector and content models). `false` runs the
    * classifier alone, for hosts that measure or need the bare CAD score: the image then cannot be cleared, so the
    * verdict is `'suspicious'` (or `'tampered'` on a provenance mismatch) with a flagged `'integrity-skipped'` signal,
    * and the decision is never `'show'`.

@@ -13,6 +13,7 @@ export const SIGNAL_METHODS = {
   squeeze: 'squeeze-v1',
   noise: 'noise-consistency-v4',
   texture: 'noise-texture-v3',
+  seam: 'blend-seam-v1',
   residual: 'residual-v1',
   content: 'content-v2',
 } as const;
@@ -35,6 +36,7 @@ export function signalDefinitions(manifest: Manifest): Record<string, string> {
     ...(classifier ? { squeeze: signalDefinition('squeeze', classifier) } : {}),
     noise: signalDefinition('noise'),
     texture: signalDefinition('texture'),
+    seam: signalDefinition('seam'),
     ...(detector ? { residual: signalDefinition('residual', detector) } : {}),
     ...(content ? { content: signalDefinition('content', content) } : {}),
   };

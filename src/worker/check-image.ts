@@ -3,6 +3,7 @@ import { SQUEEZE_VARIANTS, squeezeDisagreement, squeezedBatch } from '../detect/
 import { fuseIntegrity, type Integrity } from '../detect/integrity.js';
 import { noiseConsistency } from '../detect/noise-consistency.js';
 import { noiseTexture } from '../detect/noise-texture.js';
+import { blendSeam } from '../detect/blend-seam.js';
 import { noiseTileGrid } from '../detect/noise-tiles.js';
 import { provenanceSignal } from '../detect/provenance.js';
 import { signalDefinitions } from '../detect/signal-definitions.js';
@@ -83,6 +84,9 @@ export async function checkImage(context: CheckContext, image: WireImage, expect
   const textureStart = performance.now();
   const texture = displayed ? noiseTexture(displayed, stored.width, stored.height, breast) : null;
   if (texture) signalMs.texture = performance.now() - textureStart;
+  const seamStart = performance.now();
+  const seam = displayed ? blendSeam(displayed, stored.width, stored.height, breast) : null;
+  if (seam) signalMs.seam = performance.now() - seamStart;
   const detectMs = Object.values(signalMs).reduce((sum, ms) => sum + ms, 0);
 
   const threshold = classifier.thresholds.positive;
@@ -110,6 +114,10 @@ export async function checkImage(context: CheckContext, image: WireImage, expect
   if (texture) {
     signals.push({ id: 'texture', definition: definitions.texture, value: texture.value, flagged: false, ms: signalMs.texture, detail: `how much whiter than the image's own grain its whitest region's noise is (a filled-in patch is whiter), over ${texture.tiles} tiles` });
   }
+  if (seam) {
+    const where = seam.ring ? `; strongest ring radius ${Math.round(seam.ring.radius)} px at (${Math.round(seam.ring.x)}, ${Math.round(seam.ring.y)})` : '';
+    signals.push({ id: 'seam', definition: definitions.seam, value: seam.value, flagged: false, ms: signalMs.seam, detail: `how much quieter than its sides the quietest ring of the breast's noise is (the feather of a pasted patch mixes two noises and halves their variance)${where}` });
+  }
   if (result.detectorOutputs) {
     signals.push({ id: 'residual', definition: definitions.residual, value: result.detectorOutputs.score[0], flagged: false, ms: signalMs.residual, detail: 'learned detector on high-pass noise residuals' });
   }
@@ -120,7 +128,7 @@ export async function checkImage(context: CheckContext, image: WireImage, expect
   if (provenance) signals.push(provenance);
   const integrity = integrityOn ? fuseIntegrity(signals, context.manifest.integrity) : skippedIntegrity(signals, context.manifest.integrity);
   const wholeImage = { x: 0, y: 0, width: stored.width, height: stored.height, flipped: false };
-  const noiseOverlay = noise ? overlay(noise.map, texture?.map) : null;
+  const noiseOverlay = noise ? overlay(overlay(noise.map, texture?.map), seam?.map) : null;
   let tamperHeatmap: Heatmap | undefined;
   if (contentMap) {
     const data = noiseOverlay ? onContentGrid(contentMap, noiseOverlay, stored.width, stored.height) : contentMap.map;
@@ -235,8 +243,8 @@ function onContentGrid(content: ContentMap, noise: Float32Array, width: number, 
   return data;
 }
 
-/** The two noise maps share one tile grid: the tamper heatmap shows the stronger of them per tile. */
-function overlay(level: Float32Array, texture: Float32Array | undefined): Float32Array {
-  if (!texture) return level;
-  return level.map((v, i) => Math.max(v, texture[i]));
+/** The noise maps (consistency, texture, seam) share one tile grid: the tamper heatmap shows the strongest per tile. */
+function overlay(level: Float32Array, other: Float32Array | undefined): Float32Array {
+  if (!other) return level;
+  return level.map((v, i) => Math.max(v, other[i]));
 }

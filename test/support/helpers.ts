@@ -182,3 +182,76 @@ export async function runServerJob<T>(command: string, payload: unknown): Promis
     }
   }
 }
+
+/** A simulated source's noise: level, storage depth and grain (neighbour weights of its grain filter). */
+export interface Grain {
+  name: string;
+  noise: number;
+  bits: number;
+  /** Neighbour weights of the grain filter: horizontal and vertical (0 = white noise). */
+  h: number;
+  v: number;
+}
+
+/** A breast-like image whose quantum noise went through the source's grain filter (unit variance after it). */
+export function acquire(width: number, height: number, seed: number, grain: Grain): Float32Array {
+  const random = seededRandom(seed);
+  const gauss = gaussian(random);
+  const white = Float32Array.from({ length: width * height }, gauss);
+  const norm = Math.sqrt(1 + 2 * grain.h * grain.h + 2 * grain.v * grain.v);
+  const levels = 2 ** grain.bits - 1;
+  const phase = random() * 6.28;
+  const out = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      const v = phantomLevel(x, y, width, height, phase);
+      const left = white[y * width + Math.max(0, x - 1)];
+      const right = white[y * width + Math.min(width - 1, x + 1)];
+      const up = white[Math.max(0, y - 1) * width + x];
+      const down = white[Math.min(height - 1, y + 1) * width + x];
+      const n = (white[i] + grain.h * (left + right) + grain.v * (up + down)) / norm;
+      out[i] = Math.round(Math.min(1, Math.max(0, v + grain.noise * Math.sqrt(0.3 + v) * n)) * levels) / levels;
+    }
+  }
+  return out;
+}
+
+/**
+ * A low-resolution digitiser: tissue whose fine structure varies from patch to patch, scanned at half resolution and
+ * interpolated back, then white electronic noise of `noise` and 10-bit storage. Its residual is correlated where there
+ * is structure and white where the tissue is flat, in every clean image.
+ */
+export function lowResolutionScan(width: number, height: number, seed: number, noise: number): Float32Array {
+  const random = seededRandom(seed);
+  const gauss = gaussian(random);
+  const phase = random() * 6.28;
+  const w2 = width >> 1;
+  const h2 = height >> 1;
+  const white = Float32Array.from({ length: w2 * h2 }, gauss);
+  const at = (x: number, y: number) => white[Math.min(h2 - 1, Math.max(0, y)) * w2 + Math.min(w2 - 1, Math.max(0, x))];
+  const scan = new Float32Array(w2 * h2);
+  for (let y = 0; y < h2; y++) for (let x = 0; x < w2; x++) {
+    let structure = 0;
+    for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) structure += at(x + dx, y + dy);
+    const patch = Math.max(0, Math.sin(x / 23 + phase) * Math.sin(y / 19));
+    scan[y * w2 + x] = phantomLevel(2 * x, 2 * y, width, height, phase) + (0.02 * patch * structure) / 3;
+  }
+  const levels = 1023;
+  const out = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
+    const sy = Math.min(h2 - 1, Math.max(0, (y - 0.5) / 2));
+    const sx = Math.min(w2 - 1, Math.max(0, (x - 0.5) / 2));
+    const y0 = Math.floor(sy);
+    const x0 = Math.floor(sx);
+    const y1 = Math.min(h2 - 1, y0 + 1);
+    const x1 = Math.min(w2 - 1, x0 + 1);
+    const fy = sy - y0;
+    const fx = sx - x0;
+    const top = (1 - fx) * scan[y0 * w2 + x0] + fx * scan[y0 * w2 + x1];
+    const bottom = (1 - fx) * scan[y1 * w2 + x0] + fx * scan[y1 * w2 + x1];
+    const v = (1 - fy) * top + fy * bottom;
+    out[y * width + x] = Math.round(Math.min(1, Math.max(0, v + noise * Math.sqrt(0.3 + v) * gauss())) * levels) / levels;
+  }
+  return out;
+}

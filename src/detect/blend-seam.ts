@@ -1,0 +1,322 @@
+/**
+ * Blend seam: a patch pasted with a soft edge (a lesion transplanted from another image, tissue copied over a
+ * finding) is, in its feather, a weighted mix w * patch + (1 - w) * image. Two independent noises mixed that way keep
+ * only w^2 + (1 - w)^2 of their variance, half in the middle of the feather: the seam is a ring whose noise is lower
+ * than just inside and just outside it, all the way round. Mean and noise-level matching do not remove it (the
+ * forger would have to add noise shaped to the feather). Clean tissue has no such rings, whatever its source: the
+ * noise is measured relative to what the same image shows at the same intensity, and each ring is judged against all
+ * the rings of its size in the same image.
+ *
+ * Limit: a ring's evidence grows with its length, so small pastes (radius under about 3 % of the image side) do not
+ * stand out from the chance dips of a clean image; the search starts above that.
+ */
+import type { BreastMask } from '../image/preprocess.js';
+import { noiseTileGrid, quickSelect, type NoiseMap } from './noise-tiles.js';
+
+/** Result of {@link blendSeam}: the strongest ring in robust units (>= 0); the tiles inside it as the map. */
+export interface BlendSeam extends NoiseMap {
+  /** The strongest ring, in display pixels (null when no ring could be judged). */
+  ring: { x: number; y: number; radius: number } | null;
+}
+
+/** Intensity bins of the noise-intensity relation, and the samples a bin needs to count. */
+const BINS = 64;
+const MIN_BIN_SAMPLES = 200;
+/** Relative noise is capped (an edge or a speck is structure, not noise). */
+const RELATIVE_CAP = 4;
+/** Cell side at 1,024 px along the image's long side; the smallest ring radius, in cells. */
+const BASE_CELL = 4;
+const FIRST_RADIUS = 8;
+/** Radii per octave (a factor of 1.15 apart) and octaves (each doubles the cell): 32-224 px at 1,024 px. */
+const RADII_PER_OCTAVE = 5;
+const RADIUS_STEP = 1.15;
+const OCTAVES = 3;
+/**
+ * Bands, in units of the radius R: the feather's middle [1.08 R, 1.32 R) (the blend's own feather runs from R to
+ * 1.4 R), judged against [0.6 R, R) inside and [1.4 R, 1.8 R) outside.
+ */
+const INNER = [0.6, 1] as const;
+const FEATHER = [1.08, 1.32] as const;
+const OUTER = [1.4, 1.8] as const;
+/**
+ * Angular sectors, and which of their sorted dips is the ring's: the third weakest, so six of eight sectors must
+ * show it (a vessel, a duct or an edge crossing the ring darkens or lightens a few sectors; a seam runs all round).
+ */
+const SECTORS = 8;
+const SECTOR_RANK = 5;
+/** Share of a band sector's samples that must be valid (on the breast, unclipped) for a ring to be judged. */
+const FULL_SHARE = 0.8;
+/** Rings of one radius needed to estimate the image's own spread. */
+const MIN_RINGS = 50;
+/** Quietest coarse-lattice rings re-judged with their fine-lattice neighbours. */
+const REFINE = 8;
+/** Robust z above which the ring's tiles light the map, and the z span to full intensity. */
+const MAP_FROM = 5;
+const MAP_SPAN = 4;
+
+/**
+ * Computes the statistic on display values (row-major, [0, 1]); with `breast`, only pixels on the breast count.
+ * Value: over ring radii from about 3 % to 22 % of the long side, the largest robust z of the ring whose middle is
+ * quieter than its sides (6 of 8 sectors), against all the rings of that radius in the image.
+ */
+export function blendSeam(display: Float32Array, width: number, height: number, breast?: BreastMask): BlendSeam {
+  const scale = Math.max(width, height) / 1024;
+  const step = Math.max(1, Math.floor(scale));
+  const cell = step * Math.max(1, Math.round((BASE_CELL * scale) / step));
+  const perCell = (cell / step) ** 2;
+  const grid = noiseTileGrid(width, height);
+  const empty: BlendSeam = { value: 0, map: new Float32Array(grid.mapWidth * grid.mapHeight), mapWidth: grid.mapWidth, mapHeight: grid.mapHeight, tiles: 0, ring: null };
+  const cellsW = Math.floor(width / cell);
+  const cellsH = Math.floor(height / cell);
+  if (cellsW < 8 || cellsH < 8) return empty;
+
+  // Samples: the size of the 3x3 noise residual (Immerkaer's mask: it cancels a local plane, keeps the pixel noise),
+  // its intensity bin (the 3x3 mean), its cell.
+  const capacity = Math.ceil(width / step) * Math.ceil(height / step);
+  const size = new Float32Array(capacity);
+  const bin = new Uint8Array(capacity);
+  const where = new Int32Array(capacity);
+  const perBin = new Int32Array(BINS);
+  let n = 0;
+  const xEnd = Math.min(width - 1, cellsW * cell);
+  for (let y = 1; y < Math.min(height - 1, cellsH * cell); y += step) {
+    const up = (y - 1) * width;
+    const mid = y * width;
+    const down = (y + 1) * width;
+    const cellRow = ((y / cell) | 0) * cellsW;
+    const maskRow = breast ? Math.min(breast.height - 1, Math.floor(y / breast.block)) * breast.width : 0;
+    for (let x = 1; x < xEnd; x += step) {
+      if (breast && breast.mask[maskRow + Math.min(breast.width - 1, Math.floor(x / breast.block))] !== 1) continue;
+      const a = display[up + x - 1], b = display[up + x], c = display[up + x + 1];
+      const d = display[mid + x - 1], e = display[mid + x], f = display[mid + x + 1];
+      const g = display[down + x - 1], h = display[down + x], i = display[down + x + 1];
+      // A clipped tap measures the edge of the background or of a saturated label, not noise.
+      if (Math.min(a, b, c, d, e, f, g, h, i) <= 0 || Math.max(a, b, c, d, e, f, g, h, i) >= 1) continue;
+      const k = Math.min(BINS - 1, Math.floor(((a + b + c + d + e + f + g + h + i) / 9) * BINS));
+      size[n] = Math.abs(a + c + g + i - 2 * (b + d + f + h) + 4 * e);
+      bin[n] = k;
+      where[n] = cellRow + ((x / cell) | 0);
+      perBin[k]++;
+      n++;
+    }
+  }
+  const expected = binMedians(size, bin, n, perBin);
+  if (!expected) return empty;
+
+  let e: Float64Array = new Float64Array(cellsW * cellsH);
+  let c: Float64Array = new Float64Array(cellsW * cellsH);
+  for (let k = 0; k < n; k++) {
+    e[where[k]] += Math.min(RELATIVE_CAP, size[k] / expected[bin[k]]);
+    c[where[k]] += 1;
+  }
+
+  let best = { z: 0, x: 0, y: 0, radius: 0 };
+  let judged = 0;
+  let mapW = cellsW;
+  let mapH = cellsH;
+  let samples = perCell;
+  for (let octave = 0; octave < OCTAVES; octave++) {
+    if (octave > 0) {
+      ({ e, c, mapW, mapH } = halve(e, c, mapW, mapH));
+      samples *= 4;
+    }
+    const octaveCell = cell << octave;
+    for (let j = 0; j < RADII_PER_OCTAVE; j++) {
+      const radius = FIRST_RADIUS * RADIUS_STEP ** j;
+      if (radius * octaveCell > Math.min(width, height) / 4) continue;
+      const found = strongestRing(e, c, mapW, mapH, radius, samples);
+      if (!found) continue;
+      judged++;
+      if (found.z > best.z) {
+        best = { z: found.z, x: (found.cx + 0.5) * octaveCell, y: (found.cy + 0.5) * octaveCell, radius: radius * octaveCell };
+      }
+    }
+  }
+  if (judged === 0) return empty;
+  const map = empty.map;
+  const light = Math.min(1, Math.max(0, (best.z - MAP_FROM) / MAP_SPAN));
+  if (light > 0) {
+    const reach = best.radius * FEATHER[1];
+    for (let ty = 0; ty < grid.mapHeight; ty++) {
+      for (let tx = 0; tx < grid.mapWidth; tx++) {
+        const dx = 1 + (tx + 0.5) * grid.tile - best.x;
+        const dy = 1 + (ty + 0.5) * grid.tile - best.y;
+        if (dx * dx + dy * dy <= reach * reach) map[ty * grid.mapWidth + tx] = light;
+      }
+    }
+  }
+  return { ...empty, value: best.z, map, tiles: judged, ring: best.radius > 0 ? { x: best.x, y: best.y, radius: best.radius } : null };
+}
+
+/**
+ * The image's median |residual| in each intensity bin (film noise depends on density; a detector's on dose), a
+ * sparse bin taking its nearest filled neighbour's; null when no bin has enough samples.
+ */
+function binMedians(size: Float32Array, bin: Uint8Array, n: number, perBin: Int32Array): Float64Array | null {
+  const start = new Int32Array(BINS + 1);
+  for (let b = 0; b < BINS; b++) start[b + 1] = start[b] + perBin[b];
+  const sorted = new Float32Array(n);
+  const fill = start.slice(0, BINS);
+  for (let k = 0; k < n; k++) sorted[fill[bin[k]]++] = size[k];
+  const filled: number[] = [];
+  const medians = new Float64Array(BINS);
+  for (let b = 0; b < BINS; b++) {
+    if (perBin[b] < MIN_BIN_SAMPLES) continue;
+    const values = sorted.subarray(start[b], start[b + 1]);
+    medians[b] = Math.max(1e-9, quickSelect(values, values.length, values.length >> 1));
+    filled.push(b);
+  }
+  if (filled.length === 0) return null;
+  for (let b = 0; b < BINS; b++) {
+    if (perBin[b] >= MIN_BIN_SAMPLES) continue;
+    let nearest = filled[0];
+    for (const f of filled) if (Math.abs(f - b) < Math.abs(nearest - b)) nearest = f;
+    medians[b] = medians[nearest];
+  }
+  return medians;
+}
+
+/** Cell sums of the next octave: 2x2 cells of this one. */
+function halve(e: Float64Array, c: Float64Array, w: number, h: number): { e: Float64Array; c: Float64Array; mapW: number; mapH: number } {
+  const mapW = w >> 1;
+  const mapH = h >> 1;
+  const e2 = new Float64Array(mapW * mapH);
+  const c2 = new Float64Array(mapW * mapH);
+  for (let y = 0; y < mapH; y++) {
+    for (let x = 0; x < mapW; x++) {
+      const i = 2 * y * w + 2 * x;
+      e2[y * mapW + x] = e[i] + e[i + 1] + e[i + w] + e[i + w + 1];
+      c2[y * mapW + x] = c[i] + c[i + 1] + c[i + w] + c[i + w + 1];
+    }
+  }
+  return { e: e2, c: c2, mapW, mapH };
+}
+
+/** A ring's taps as row runs, for prefix sums: per run its row offset, first and past-last column, slot. */
+interface RingRuns {
+  row: Int32Array;
+  from: Int32Array;
+  to: Int32Array;
+  slot: Uint8Array;
+  /** Cells per slot (feather sectors 0-7, their inner and outer sides 8-15). */
+  cells: Float64Array;
+  reach: number;
+}
+
+function ringRuns(radius: number, rowLength: number): RingRuns {
+  const reach = Math.ceil(OUTER[1] * radius);
+  const row: number[] = [];
+  const from: number[] = [];
+  const to: number[] = [];
+  const slot: number[] = [];
+  const cells = new Float64Array(2 * SECTORS);
+  const slotOf = (dx: number, dy: number): number => {
+    const d = Math.hypot(dx, dy) / radius;
+    const side = (d >= INNER[0] && d < INNER[1]) || (d >= OUTER[0] && d < OUTER[1]);
+    if (!side && !(d >= FEATHER[0] && d < FEATHER[1])) return -1;
+    const sector = Math.floor(((Math.atan2(dy, dx) + Math.PI) / (2 * Math.PI)) * SECTORS) % SECTORS;
+    return side ? SECTORS + sector : sector;
+  };
+  for (let dy = -reach; dy <= reach; dy++) {
+    let open = -1;
+    let start = 0;
+    for (let dx = -reach; dx <= reach + 1; dx++) {
+      const here = dx <= reach ? slotOf(dx, dy) : -1;
+      if (here === open) continue;
+      if (open >= 0) {
+        row.push(dy * rowLength);
+        from.push(start);
+        to.push(dx);
+        slot.push(open);
+        cells[open] += dx - start;
+      }
+      open = here;
+      start = dx;
+    }
+  }
+  return { row: Int32Array.from(row), from: Int32Array.from(from), to: Int32Array.from(to), slot: Uint8Array.from(slot), cells, reach };
+}
+
+/**
+ * The ring of `radius` cells whose feather is quietest against its sides, as a robust z against the rings of that
+ * radius in the map (the image's own chance dips set the scale); null when too few rings could be judged. Rings are
+ * judged on every second cell each way; around the quietest few, on every cell.
+ */
+function strongestRing(e: Float64Array, c: Float64Array, w: number, h: number, radius: number, samples: number): { z: number; cx: number; cy: number } | null {
+  const runs = ringRuns(radius, w + 1);
+  const { reach } = runs;
+  if (2 * reach + 1 > Math.min(w, h)) return null;
+  const pe = rowPrefix(e, w, h);
+  const pc = rowPrefix(c, w, h);
+  const sums = new Float64Array(2 * SECTORS);
+  const counts = new Float64Array(2 * SECTORS);
+  const dips = new Float64Array(SECTORS);
+  const judge = (cx: number, cy: number): number => {
+    sums.fill(0);
+    counts.fill(0);
+    const base = cy * (w + 1) + cx;
+    for (let r = 0; r < runs.row.length; r++) {
+      const i = base + runs.row[r];
+      const s = runs.slot[r];
+      sums[s] += pe[i + runs.to[r]] - pe[i + runs.from[r]];
+      counts[s] += pc[i + runs.to[r]] - pc[i + runs.from[r]];
+    }
+    for (let s = 0; s < 2 * SECTORS; s++) if (counts[s] < FULL_SHARE * runs.cells[s] * samples || sums[s] <= 0) return Number.NaN;
+    for (let s = 0; s < SECTORS; s++) dips[s] = Math.log(sums[s] / counts[s]) - Math.log(sums[SECTORS + s] / counts[SECTORS + s]);
+    dips.sort();
+    return dips[SECTOR_RANK];
+  };
+  const stats = new Float32Array(Math.ceil(w / 2) * Math.ceil(h / 2));
+  const at = new Int32Array(stats.length);
+  let m = 0;
+  for (let cy = reach; cy < h - reach; cy += 2) {
+    for (let cx = reach; cx < w - reach; cx += 2) {
+      if (c[cy * w + cx] < 0.9 * samples) continue;
+      const stat = judge(cx, cy);
+      if (Number.isNaN(stat)) continue;
+      stats[m] = stat;
+      at[m] = cy * w + cx;
+      m++;
+    }
+  }
+  if (m < MIN_RINGS) return null;
+  // The quietest rings on the coarse lattice, then their neighbours on the fine one.
+  const order = Array.from({ length: m }, (_, k) => k).sort((a, b) => stats[a] - stats[b]).slice(0, REFINE);
+  let low = stats[order[0]];
+  let centre = at[order[0]];
+  for (const k of order) {
+    const cx0 = at[k] % w;
+    const cy0 = Math.floor(at[k] / w);
+    for (let dy = -1; dy <= 1; dy++) {
+      for (let dx = -1; dx <= 1; dx++) {
+        const cx = cx0 + dx;
+        const cy = cy0 + dy;
+        if ((dx === 0 && dy === 0) || cx < reach || cy < reach || cx >= w - reach || cy >= h - reach) continue;
+        if (c[cy * w + cx] < 0.9 * samples) continue;
+        const stat = judge(cx, cy);
+        if (stat < low) {
+          low = stat;
+          centre = cy * w + cx;
+        }
+      }
+    }
+  }
+  const values = stats.subarray(0, m);
+  const middle = quickSelect(values, m, m >> 1);
+  for (let k = 0; k < m; k++) values[k] = Math.abs(values[k] - middle);
+  const spread = 1.4826 * quickSelect(values, m, m >> 1);
+  return { z: (middle - low) / Math.max(spread, 1e-6), cx: centre % w, cy: Math.floor(centre / w) };
+}
+
+/** Prefix sums along each row, `w + 1` per row (a leading zero). */
+function rowPrefix(v: Float64Array, w: number, h: number): Float64Array {
+  const p = new Float64Array((w + 1) * h);
+  for (let y = 0; y < h; y++) {
+    let sum = 0;
+    for (let x = 0; x < w; x++) {
+      sum += v[y * w + x];
+      p[y * (w + 1) + x + 1] = sum;
+    }
+  }
+  return p;
+}

@@ -1,0 +1,92 @@
+// The blend-seam signal: a patch pasted with a soft edge leaves a ring of lower noise (its feather mixes two noises),
+// found wherever it lies; clean images of sources with other grains, noise levels, depths and sizes stay below it.
+import { blendSeam } from '../src/detect/blend-seam.js';
+import { acquire, assert, lowResolutionScan, type Grain } from './support/helpers.js';
+
+const sources: Grain[] = [
+  { name: 'film, coarse grain, 8 bit', noise: 0.02, bits: 8, h: 0.6, v: 0.6 },
+  { name: 'film digitiser, anisotropic, 12 bit', noise: 0.01, bits: 12, h: 0.9, v: 0.3 },
+  { name: 'FFDM, fine grain, 14 bit', noise: 0.006, bits: 14, h: 0.4, v: 0.4 },
+  { name: 'FFDM, white noise, 16 bit', noise: 0.01, bits: 16, h: 0, v: 0 },
+];
+
+/**
+ * A lesion transplant as attacks/content.py makes it: a disk of `donor` (same source, another patient) pasted into
+ * `target` at (cx, cy), its mean matched to the target's ring, blended over a feather of 0.4 radius.
+ */
+function transplant(target: Float32Array, donor: Float32Array, width: number, cx: number, cy: number, radius: number, bits: number): Float32Array {
+  const feather = 0.4 * radius;
+  const reach = Math.ceil(radius + feather);
+  let ringTarget = 0;
+  let ringDonor = 0;
+  let n = 0;
+  for (let y = cy - 1.5 * radius; y <= cy + 1.5 * radius; y++) for (let x = cx - 1.5 * radius; x <= cx + 1.5 * radius; x++) {
+    const d = Math.hypot(x - cx, y - cy);
+    if (d <= reach || d > 1.5 * radius) continue;
+    ringTarget += target[y * width + x];
+    ringDonor += donor[y * width + x];
+    n++;
+  }
+  const shift = (ringTarget - ringDonor) / n;
+  const levels = 2 ** bits - 1;
+  const out = target.slice();
+  for (let y = cy - reach; y <= cy + reach; y++) for (let x = cx - reach; x <= cx + reach; x++) {
+    const w = Math.min(1, Math.max(0, (radius + feather - Math.hypot(x - cx, y - cy)) / feather));
+    const i = y * width + x;
+    out[i] = Math.round(Math.min(1, Math.max(0, w * (donor[i] + shift) + (1 - w) * target[i])) * levels) / levels;
+  }
+  return out;
+}
+
+describe('blend seam', () => {
+  it('finds a feathered transplant in every source and passes the clean images of all of them', () => {
+    const width = 1024;
+    const height = 1024;
+    let worstClean = 0;
+    let weakestPasted = Infinity;
+    const lines: string[] = [];
+    sources.forEach((source, s) => {
+      const clean = acquire(width, height, 10 * s + 1, source);
+      const donor = acquire(width, height, 10 * s + 2, source);
+      const cleanValue = blendSeam(clean, width, height).value;
+      const pasted = blendSeam(transplant(clean, donor, width, 330, 520, 64, source.bits), width, height);
+      worstClean = Math.max(worstClean, cleanValue);
+      weakestPasted = Math.min(weakestPasted, pasted.value);
+      lines.push(`${source.name}: clean ${cleanValue.toFixed(2)}, pasted ${pasted.value.toFixed(2)} at ${JSON.stringify(pasted.ring)}`);
+      // The ring found is the transplant's: centre within a quarter radius, radius within a third.
+      assert(pasted.ring !== null && Math.hypot(pasted.ring.x - 330, pasted.ring.y - 520) < 16 && Math.abs(pasted.ring.radius / 64 - 1) < 0.34, lines.at(-1)!);
+      // And its tiles light the map.
+      const tile = width / pasted.mapWidth;
+      const at = Math.floor(520 / tile) * pasted.mapWidth + Math.floor(330 / tile);
+      assert(pasted.map[at] > 0, `map at the transplant: ${pasted.map[at]}`);
+    });
+    assert(worstClean < 5.5 && weakestPasted > worstClean + 2, `clean and pasted too close:\n${lines.join('\n')}`);
+  });
+
+  it('passes clean images whatever their noise level, size or interpolation (a scanner is not a forgery)', () => {
+    const cases: Array<[string, number, number, Float32Array]> = [
+      ['weak white noise, 16 bit, 768 x 1024', 768, 1024, acquire(768, 1024, 3, { name: '', noise: 0.003, bits: 16, h: 0, v: 0 })],
+      ['strong coarse grain, 10 bit, 1024 x 1280', 1024, 1280, acquire(1024, 1280, 4, { name: '', noise: 0.03, bits: 10, h: 0.8, v: 0.8 })],
+      ['low-resolution digitiser, 1024 x 1024', 1024, 1024, lowResolutionScan(1024, 1024, 5, 0.008)],
+      ['FFDM, 2048 x 2560', 2048, 2560, acquire(2048, 2560, 6, { name: '', noise: 0.006, bits: 14, h: 0.4, v: 0.4 })],
+      ['small, 512 x 640', 512, 640, acquire(512, 640, 7, { name: '', noise: 0.01, bits: 12, h: 0.5, v: 0.5 })],
+    ];
+    const values = cases.map(([, w, h, image]) => blendSeam(image, w, h).value);
+    const lines = cases.map(([name], k) => `${name}: ${values[k].toFixed(2)}`);
+    assert(Math.max(...values) < 5.5 && Math.min(...values) > 2, lines.join('\n'));
+  });
+
+  it('scales with the image: the same transplant at twice the resolution is still found', () => {
+    const source = sources[2];
+    const clean = acquire(2048, 2048, 21, source);
+    const donor = acquire(2048, 2048, 22, source);
+    const pasted = blendSeam(transplant(clean, donor, 2048, 660, 1040, 128, source.bits), 2048, 2048);
+    assert(pasted.value > 7 && pasted.ring !== null && Math.hypot(pasted.ring.x - 660, pasted.ring.y - 1040) < 32, `at 2048 px: ${pasted.value.toFixed(2)} ${JSON.stringify(pasted.ring)}`);
+  });
+
+  it('returns 0 and no ring for an image too small or without tissue', () => {
+    assert(blendSeam(new Float32Array(16 * 16).fill(0.5), 16, 16).value === 0, 'tiny image');
+    const flat = blendSeam(new Float32Array(512 * 512), 512, 512);
+    assert(flat.value === 0 && flat.ring === null, `black image: ${flat.value}`);
+  });
+});
