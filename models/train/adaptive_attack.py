@@ -159,7 +159,7 @@ def main() -> None:
         "success": "classifier decision flipped AND detector score < threshold, on the delivered 16-bit image re-preprocessed by preprocess.py",
         "eps50_255": eps50,
         "eps50_note": "smallest eps in {1,2,4,8,16}/255 where >= 50 % of the test images are attacked successfully; null: none",
-        "not_targeted": "noise consistency and noise texture (not differentiable); squeeze disagreement is driven down but its calibrated "
+        "not_targeted": "noise consistency, noise texture and blend seam (not differentiable); squeeze disagreement is driven down but its calibrated "
                         "threshold lives in the manifest's integrity block, so success here ignores it (values reported)",
         "by_eps": summary, "per_image": {str(e): per_eps[e] for e in EPS},
         "seconds": round(time.time() - started, 1),

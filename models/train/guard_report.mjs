@@ -48,7 +48,7 @@ const num = (x, digits = 3) => (x === null || x === undefined ? 'n/a' : x.toFixe
 const ci = ([low, high]) => `${pct(low)}-${pct(high)}`;
 
 /** The raw signals a report row carries, in the order the card lists them. */
-const SIGNALS = ['squeeze', 'noise', 'texture', 'residual', 'content'];
+const SIGNALS = ['squeeze', 'noise', 'texture', 'seam', 'residual', 'content'];
 
 /** Each signal alone, raw value against the clean images: which one carries the detection of a family. */
 function signalAuc(rows, clean) {
@@ -192,6 +192,15 @@ function card(result, torch, adaptive, contentAdaptive) {
     '  amount by which it is whiter, in robust units. Only tiles on the breast count (an unexposed film base has a grain',
     '  of its own), and 3x3, not 2x2: a tile\'s correlation is a noisy estimate and a removal covers more than four',
     '  tiles. Aimed at inpainting, whose fill carries the forger\'s (white) noise. Its map joins the heatmap.',
+    '- **Blend seam**: a patch pasted with a soft edge is, in its feather, a weighted mix of two independent noises,',
+    '  whose variance drops to half in the feather\'s middle: a ring quieter than just inside and outside it. The',
+    '  search judges every ring of radius 32-224 px (at 1,024 px; scaled with the image) centred on the breast: the',
+    '  noise is each pixel\'s |3x3 residual| over the image\'s median at that intensity (capped at 4), summed in cells;',
+    '  a ring\'s dip is its feather\'s mean against its sides\' in each of 8 sectors, the third weakest of the 8 (a',
+    '  vessel or an edge crossing it touches a few sectors, a seam runs all round); the value is the deepest ring\'s',
+    '  dip in robust units of all rings of that radius in the same image (the image sets its own chance level), the',
+    '  largest over radii. Aimed at lesion transplants (models/train/seam_probe.py shows the dip at the transplant\'s',
+    '  own circle). Its ring joins the heatmap.',
     '- **Learned residual detector** (`cadguard-detector`, when present in the manifest): a small fully convolutional',
     '  network behind a fixed high-pass filter bank, on the classifier\'s tensor; score and tamper heatmap.',
     '- **Learned content detector** (`cadguard-content`, when present): the same kind of network, shorter, on the',
@@ -274,7 +283,7 @@ function card(result, torch, adaptive, contentAdaptive) {
   if (adaptive) {
     lines.push('`/usr/bin/python3 models/train/adaptive_attack.py --limit 10 --steps 10` (run by evaluate_guard.sh): a white-box PGD');
     lines.push('that also drives the learned detector and the squeezing disagreement down (BPDA for the median and');
-    lines.push('bit-depth squeezers); the noise-consistency and noise-texture signals are not differentiable and are not targeted.', '');
+    lines.push('bit-depth squeezers); the noise-consistency, noise-texture and blend-seam signals are not differentiable and are not targeted.', '');
     lines.push(`Loss: \`${adaptive.loss}\`; ${adaptive.steps} steps; ${adaptive.test_images?.length ?? '?'} test images; detector threshold ${num(adaptive.detector_threshold)} (${adaptive.threshold_rule}).`, '');
     table(
       ['eps', 'n', 'flips CAD', 'evades detector', 'both (success)', 'median squeeze'],
@@ -317,10 +326,14 @@ function card(result, torch, adaptive, contentAdaptive) {
     const half = result.contentAdaptiveGuard.byEps.find((e) => e.eps > 0 && e.tprSuspicious <= 0.5);
     lines.push(
       `Smallest eps at which >= 50 % of the fills pass the whole guard: ${half ? `${half.eps}/255` : 'none tested'}. The content`,
-      'detector is no obstacle to a forger who has it: a change far below one 8-bit grey level on the fill\'s tiles (a',
-      '16-bit delivery; an 8-bit one needs a whole level) erases the fill\'s trace, and the noise signals do not see a',
-      'change that small. Few of these images flip the CAD result only because the classifier rarely calls the clean',
-      'originals positive (MODEL_CARD.md).',
+      'detector alone is no obstacle to a forger who has it: a change far below one 8-bit grey level on the fill\'s tiles (a',
+      '16-bit delivery; an 8-bit one needs a whole level) erases the fill\'s trace. What flags fills at the smallest eps',
+      'is the blend-seam signal, which the attack does not target (it is not differentiable): the GAN\'s circular fill is',
+      'quieter in a ring just inside its rim than in its middle and outside it (the ring found is concentric with the',
+      'fill, about 0.7 of its radius). A perturbation of a few grey levels adds noise over that ring too and hides it;',
+      'a forger who knows of the signal needs no perturbation for that: noise shaped to the ring removes it. Few of',
+      'these images flip the CAD result only because the classifier rarely calls the clean originals positive',
+      '(MODEL_CARD.md).',
       '',
     );
   } else {
@@ -328,6 +341,7 @@ function card(result, torch, adaptive, contentAdaptive) {
   }
   const gan = families.find((f) => f.family === 'gan_removal');
   const grainGan = families.find((f) => f.family === 'gan_grain_removal');
+  const transplantRow = families.find((f) => f.family === 'transplant');
   // inCalibration: false for an unseen source, null for the pooled row.
   const allSources = (sources ?? []).find((s) => s.inCalibration === null);
   const worstSource = (sources ?? []).filter((s) => s.inCalibration === false).sort((a, b) => b.fpr - a.fpr)[0];
@@ -337,18 +351,25 @@ function card(result, torch, adaptive, contentAdaptive) {
     '',
     '- An attacker who knows the guard can optimise against its differentiable parts: the adaptive attack above evades',
     '  the learned detector almost always; what the whole guard makes of the same images is in the table after it.',
-    '- Lesion transplant (real tissue from another image of the same scanner, blended, noise matched) is detected near',
-    '  chance. Removal by inpainting is caught by the noise-texture signal only because the fill carries whiter noise',
-    '  than the image\'s own grain: a forger who synthesises grain-like (correlated) noise evades it.',
+    `- Lesion transplant (real tissue from another image of the same scanner, blended, noise matched): ${transplantRow ? `${pct(transplantRow.tprSuspicious)} of ${transplantRow.n} flagged (AUC ${num(transplantRow.auc)})` : 'not in this build'}.`,
+    '  The blend-seam signal finds the feather of a mid-sized paste; one near or under the smallest ring searched (32 px',
+    '  at 1,024 px) does not stand out from a clean image\'s chance dips, a very large one is not judged where its',
+    '  ring\'s outer band (1.8 radii out) leaves the breast, and a forger who adds noise shaped to the feather, or',
+    '  pastes with a hard edge, leaves no such ring. Removal by inpainting is caught by the noise-texture signal only',
+    '  because the fill carries whiter noise than the image\'s own grain: a forger who synthesises grain-like',
+    '  (correlated) noise evades it.',
     `- The small inpainting GAN (\`gan_removal\`, models/train/attacks/gan_inpaint.py: ${gan ? `${pct(gan.tprSuspicious)} flagged of ${gan.n}, AUC ${num(gan.auc)}` : 'not in this build'})`,
-    '  is caught by the content detector, which was trained on that very generator\'s fills. That GAN is tiny (0.24 M',
+    '  is caught by the content detector, which was trained on that very generator\'s fills, and many of its fills also',
+    '  by the blend-seam signal (a quieter ring just inside the fill\'s rim). That GAN is tiny (0.24 M',
     '  parameters, 14 min on 2 CPU cores) and its fills are visible to a reader; no study-grade GAN was built here. A',
     `  forger who has the content detector hides the fill from the whole guard with a perturbation of ${hidden ? `${hidden.eps}/255 (${pct(1 - hidden.tprSuspicious)} of ${hidden.n}` : 'unknown size (not measured in this build'}`,
     '  pass; section above).',
-    `- A generator the content detector never saw is not caught: \`gan_grain_removal\` (models/train/attacks/grain_gan.py, a`,
-    `  second small GAN with gated convolutions, trained to match the film's grain) ${grainGan ? `is flagged in ${pct(grainGan.tprSuspicious)} of ${grainGan.n} (AUC ${num(grainGan.auc)})` : 'is not in this build'}.`,
-    '  The content detector learnt the first generator\'s traces, not inpainting as such: its `gan_removal` row says',
-    '  nothing about another GAN (a study-grade one is not measured).',
+    `- A generator the content detector never saw is not caught by it: \`gan_grain_removal\` (models/train/attacks/grain_gan.py, a`,
+    `  second small GAN with gated convolutions, trained to match the film's grain) ${grainGan ? `is flagged in ${pct(grainGan.tprSuspicious)} of ${grainGan.n} (AUC ${num(grainGan.auc)}; content detector alone AUC ${num(grainGan.signalAuc?.content ?? null, 2)}, blend seam alone ${num(grainGan.signalAuc?.seam ?? null, 2)})` : 'is not in this build'},`,
+    '  through a quieter ring just inside its fill\'s rim that the blend-seam signal finds, not through what it',
+    '  generates. The content detector learnt the first generator\'s traces, not inpainting as such: its `gan_removal`',
+    '  row says nothing about another GAN (a study-grade one is not measured), and a generator whose fill keeps the',
+    '  noise level up to its edge leaves no such ring.',
     '- The classifier it protects is weak (MODEL_CARD.md), so flip rates describe this classifier, not a clinical one.',
     '- Provenance only helps where the viewer has the archive\'s pixel hash.',
     ...(worstSource && worstSource.fpr > 0.01 ? [`- Clean images of sources the calibration never saw are flagged more often than its 1 %: ${worstSource.source}`,

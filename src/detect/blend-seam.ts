@@ -11,10 +11,18 @@
  * stand out from the chance dips of a clean image; the search starts above that.
  */
 import type { BreastMask } from '../image/preprocess.js';
-import { noiseTileGrid, quickSelect, type NoiseMap } from './noise-tiles.js';
+import { noiseTileGrid, quickSelect } from './noise-tiles.js';
 
-/** Result of {@link blendSeam}: the strongest ring in robust units (>= 0); the tiles inside it as the map. */
-export interface BlendSeam extends NoiseMap {
+/** Result of {@link blendSeam}. */
+export interface BlendSeam {
+  /** The strongest ring's dip in robust units of the image's own rings of that radius (0 when none could be judged). */
+  value: number;
+  /** The tiles inside the strongest ring, lit from z 5 to full at z 9, on the noise signals' tile grid. */
+  map: Float32Array;
+  mapWidth: number;
+  mapHeight: number;
+  /** Ring radii that could be judged (enough rings on the breast). */
+  radii: number;
   /** The strongest ring, in display pixels (null when no ring could be judged). */
   ring: { x: number; y: number; radius: number } | null;
 }
@@ -65,7 +73,7 @@ export function blendSeam(display: Float32Array, width: number, height: number, 
   const cell = step * Math.max(1, Math.round((BASE_CELL * scale) / step));
   const perCell = (cell / step) ** 2;
   const grid = noiseTileGrid(width, height);
-  const empty: BlendSeam = { value: 0, map: new Float32Array(grid.mapWidth * grid.mapHeight), mapWidth: grid.mapWidth, mapHeight: grid.mapHeight, tiles: 0, ring: null };
+  const empty: BlendSeam = { value: 0, map: new Float32Array(grid.mapWidth * grid.mapHeight), mapWidth: grid.mapWidth, mapHeight: grid.mapHeight, radii: 0, ring: null };
   const cellsW = Math.floor(width / cell);
   const cellsH = Math.floor(height / cell);
   if (cellsW < 8 || cellsH < 8) return empty;
@@ -79,6 +87,7 @@ export function blendSeam(display: Float32Array, width: number, height: number, 
   const perBin = new Int32Array(BINS);
   let n = 0;
   const xEnd = Math.min(width - 1, cellsW * cell);
+  const maskColumn = breast ? Int32Array.from({ length: width }, (_, x) => Math.min(breast.width - 1, Math.floor(x / breast.block))) : null;
   for (let y = 1; y < Math.min(height - 1, cellsH * cell); y += step) {
     const up = (y - 1) * width;
     const mid = y * width;
@@ -86,7 +95,7 @@ export function blendSeam(display: Float32Array, width: number, height: number, 
     const cellRow = ((y / cell) | 0) * cellsW;
     const maskRow = breast ? Math.min(breast.height - 1, Math.floor(y / breast.block)) * breast.width : 0;
     for (let x = 1; x < xEnd; x += step) {
-      if (breast && breast.mask[maskRow + Math.min(breast.width - 1, Math.floor(x / breast.block))] !== 1) continue;
+      if (breast && maskColumn && breast.mask[maskRow + maskColumn[x]] !== 1) continue;
       const a = display[up + x - 1], b = display[up + x], c = display[up + x + 1];
       const d = display[mid + x - 1], e = display[mid + x], f = display[mid + x + 1];
       const g = display[down + x - 1], h = display[down + x], i = display[down + x + 1];
@@ -121,10 +130,11 @@ export function blendSeam(display: Float32Array, width: number, height: number, 
       samples *= 4;
     }
     const octaveCell = cell << octave;
+    const prefixed = { e: rowPrefix(e, mapW, mapH), c: rowPrefix(c, mapW, mapH), plain: c };
     for (let j = 0; j < RADII_PER_OCTAVE; j++) {
       const radius = FIRST_RADIUS * RADIUS_STEP ** j;
       if (radius * octaveCell > Math.min(width, height) / 4) continue;
-      const found = strongestRing(e, c, mapW, mapH, radius, samples);
+      const found = strongestRing(prefixed, mapW, mapH, radius, samples);
       if (!found) continue;
       judged++;
       if (found.z > best.z) {
@@ -145,7 +155,7 @@ export function blendSeam(display: Float32Array, width: number, height: number, 
       }
     }
   }
-  return { ...empty, value: best.z, map, tiles: judged, ring: best.radius > 0 ? { x: best.x, y: best.y, radius: best.radius } : null };
+  return { ...empty, value: best.z, map, radii: judged, ring: best.radius > 0 ? { x: best.x, y: best.y, radius: best.radius } : null };
 }
 
 /**
@@ -239,15 +249,21 @@ function ringRuns(radius: number, rowLength: number): RingRuns {
 
 /**
  * The ring of `radius` cells whose feather is quietest against its sides, as a robust z against the rings of that
- * radius in the map (the image's own chance dips set the scale); null when too few rings could be judged. Rings are
- * judged on every second cell each way; around the quietest few, on every cell.
+ * radius in the map (the image's own chance dips set the scale); null when too few rings could be judged. `cells`:
+ * the octave's row prefix sums of relative noise (`e`) and samples (`c`), and the samples per cell (`plain`). Rings
+ * are judged on every second cell each way; around the quietest few, on every cell.
  */
-function strongestRing(e: Float64Array, c: Float64Array, w: number, h: number, radius: number, samples: number): { z: number; cx: number; cy: number } | null {
+function strongestRing(
+  cells: { e: Float64Array; c: Float64Array; plain: Float64Array },
+  w: number,
+  h: number,
+  radius: number,
+  samples: number,
+): { z: number; cx: number; cy: number } | null {
   const runs = ringRuns(radius, w + 1);
   const { reach } = runs;
   if (2 * reach + 1 > Math.min(w, h)) return null;
-  const pe = rowPrefix(e, w, h);
-  const pc = rowPrefix(c, w, h);
+  const { e: pe, c: pc, plain: c } = cells;
   const sums = new Float64Array(2 * SECTORS);
   const counts = new Float64Array(2 * SECTORS);
   const dips = new Float64Array(SECTORS);

@@ -1,6 +1,7 @@
 /**
- * The tile grid and robust statistics the two noise signals share (noise consistency, noise texture): both judge
- * each tile against the same image's other tiles, and their maps overlay as one tamper heatmap.
+ * The tile grid and robust statistics the noise signals share (noise consistency, noise texture; the blend seam maps
+ * its ring onto the same grid): they judge each region against the same image's others, and their maps overlay as one
+ * tamper heatmap.
  */
 import { onBreast, type BreastMask } from '../image/preprocess.js';
 
