@@ -43,7 +43,7 @@ def residual(img: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return res, ok
 
 
-def row_radius(region: np.ndarray) -> float:
+def paste_radius(region: np.ndarray) -> float:
     """The paste's radius: that of a disk with the area where its weight is 1."""
     return float(np.sqrt((region >= 0.999).sum() / np.pi))
 
@@ -85,12 +85,12 @@ def main() -> None:
         raw, _ = transplant(*args, rng, at_8_bits=False)
         rng.bit_generator.state = after
         # The target's noise level just outside the paste, as attacks/content.py measures it.
-        reach = ndimage.binary_dilation(region > 0, iterations=max(2, int(0.5 * row_radius(region))))
+        reach = ndimage.binary_dilation(region > 0, iterations=max(2, int(0.5 * paste_radius(region))))
         sigma = _noise_sigma(clean.astype(np.float64), reach & (region == 0))
         lost = np.clip(1 - region ** 2 - (1 - region) ** 2, 0, None)
         forger = np.random.default_rng([SEED, len(rows)])
         compensated = quantise8(np.clip(raw + forger.normal(0.0, 1.0, raw.shape) * sigma * np.sqrt(lost), 0, 1))
-        row = {"ref": ref, "donor": donor, "radius": round(row_radius(region), 1),
+        row = {"ref": ref, "donor": donor, "radius": round(paste_radius(region), 1),
                "oracle_clean": round(oracle_ratio(clean.astype(float), region), 4),
                "oracle_transplant": round(oracle_ratio(pasted.astype(float), region), 4),
                "oracle_compensated": round(oracle_ratio(compensated, region), 4)}
