@@ -2,15 +2,8 @@
 // while clean images of sources with other grains (coarser, finer, anisotropic, white) stay below every tampered one.
 import { noiseTexture } from '../src/detect/noise-texture.js';
 import { breastMask } from '../src/image/preprocess.js';
-import { acquire, assert, gaussian, lowResolutionScan, neighbourhoodMean, seededRandom, type Grain } from './support/helpers.js';
+import { acquire, assert, gaussian, lowResolutionScan, neighbourhoodMean, seededRandom, sourceGrains, whiteGrain, type Grain } from './support/helpers.js';
 
-const grains: Grain[] = [
-  { name: 'film, coarse grain, 8 bit', noise: 0.02, bits: 8, h: 0.6, v: 0.6 },
-  { name: 'film digitiser, anisotropic, 12 bit', noise: 0.01, bits: 12, h: 0.9, v: 0.3 },
-  { name: 'FFDM, fine grain, 14 bit', noise: 0.006, bits: 14, h: 0.4, v: 0.4 },
-  { name: 'FFDM, other axis, 16 bit', noise: 0.012, bits: 16, h: 0.3, v: 0.9 },
-];
-const whiteGrain: Grain = { name: 'FFDM, white noise, 16 bit', noise: 0.01, bits: 16, h: 0, v: 0 };
 
 /** Removal as a retouching tool does it: a disk replaced by its smooth surroundings plus white noise of the same level. */
 function fill(image: Float32Array, width: number, cx: number, cy: number, radius: number, seed: number, grain: Grain): Float32Array {
@@ -32,7 +25,7 @@ describe('noise texture', () => {
     let worstClean = 0;
     let weakestFilled = Infinity;
     const lines: string[] = [];
-    [...grains, whiteGrain].forEach((grain, g) => {
+    [...sourceGrains, whiteGrain].forEach((grain, g) => {
       for (let seed = 0; seed < 2; seed++) {
         const image = acquire(width, height, 50 * g + seed, grain);
         const clean = noiseTexture(image, width, height).value;
@@ -81,7 +74,7 @@ describe('noise texture', () => {
     // base's own (here white, and stronger than the tissue's) where the breast's is correlated; no CAD result depends on it.
     const width = 512;
     const height = 640;
-    const grain = grains[0];
+    const grain = sourceGrains[0];
     const gauss = gaussian(seededRandom(77));
     const image = acquire(width, height, 31, grain);
     for (let y = 240; y < 400; y++) for (let x = 448; x < 496; x++) {

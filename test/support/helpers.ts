@@ -193,6 +193,16 @@ export interface Grain {
   v: number;
 }
 
+/** Correlated grains of simulated sources (film, digitiser, FFDM), for the noise-signal tests. */
+export const sourceGrains: Grain[] = [
+  { name: 'film, coarse grain, 8 bit', noise: 0.02, bits: 8, h: 0.6, v: 0.6 },
+  { name: 'film digitiser, anisotropic, 12 bit', noise: 0.01, bits: 12, h: 0.9, v: 0.3 },
+  { name: 'FFDM, fine grain, 14 bit', noise: 0.006, bits: 14, h: 0.4, v: 0.4 },
+  { name: 'FFDM, other axis, 16 bit', noise: 0.012, bits: 16, h: 0.3, v: 0.9 },
+];
+/** A detector whose noise is white. */
+export const whiteGrain: Grain = { name: 'FFDM, white noise, 16 bit', noise: 0.01, bits: 16, h: 0, v: 0 };
+
 /** A breast-like image whose quantum noise went through the source's grain filter (unit variance after it). */
 export function acquire(width: number, height: number, seed: number, grain: Grain): Float32Array {
   const random = seededRandom(seed);
