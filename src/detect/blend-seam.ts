@@ -100,7 +100,8 @@ export function blendSeam(display: Float32Array, width: number, height: number, 
       const d = display[mid + x - 1], e = display[mid + x], f = display[mid + x + 1];
       const g = display[down + x - 1], h = display[down + x], i = display[down + x + 1];
       // A clipped tap measures the edge of the background or of a saturated label, not noise.
-      if (Math.min(a, b, c, d, e, f, g, h, i) <= 0 || Math.max(a, b, c, d, e, f, g, h, i) >= 1) continue;
+      if (a <= 0 || b <= 0 || c <= 0 || d <= 0 || e <= 0 || f <= 0 || g <= 0 || h <= 0 || i <= 0) continue;
+      if (a >= 1 || b >= 1 || c >= 1 || d >= 1 || e >= 1 || f >= 1 || g >= 1 || h >= 1 || i >= 1) continue;
       const k = Math.min(BINS - 1, Math.floor(((a + b + c + d + e + f + g + h + i) / 9) * BINS));
       size[n] = Math.abs(a + c + g + i - 2 * (b + d + f + h) + 4 * e);
       bin[n] = k;
@@ -130,7 +131,7 @@ export function blendSeam(display: Float32Array, width: number, height: number, 
       samples *= 4;
     }
     const octaveCell = cell << octave;
-    const prefixed = { e: rowPrefix(e, mapW, mapH), c: rowPrefix(c, mapW, mapH), plain: c };
+    const prefixed = { e: rowPrefix(e, mapW, mapH), c: Int32Array.from(rowPrefix(c, mapW, mapH)), plain: c };
     for (let j = 0; j < RADII_PER_OCTAVE; j++) {
       const radius = FIRST_RADIUS * RADIUS_STEP ** j;
       if (radius * octaveCell > Math.min(width, height) / 4) continue;
@@ -254,7 +255,7 @@ function ringRuns(radius: number, rowLength: number): RingRuns {
  * are judged on every second cell each way; around the quietest few, on every cell.
  */
 function strongestRing(
-  cells: { e: Float64Array; c: Float64Array; plain: Float64Array },
+  cells: { e: Float64Array; c: Int32Array; plain: Float64Array },
   w: number,
   h: number,
   radius: number,
@@ -267,6 +268,12 @@ function strongestRing(
   const sums = new Float64Array(2 * SECTORS);
   const counts = new Float64Array(2 * SECTORS);
   const dips = new Float64Array(SECTORS);
+  const dip = (): number => {
+    for (let s = 0; s < 2 * SECTORS; s++) if (counts[s] < FULL_SHARE * runs.cells[s] * samples || sums[s] <= 0) return Number.NaN;
+    for (let s = 0; s < SECTORS; s++) dips[s] = Math.log(sums[s] / counts[s]) - Math.log(sums[SECTORS + s] / counts[SECTORS + s]);
+    dips.sort();
+    return dips[SECTOR_RANK];
+  };
   const judge = (cx: number, cy: number): number => {
     sums.fill(0);
     counts.fill(0);
@@ -277,23 +284,42 @@ function strongestRing(
       sums[s] += pe[i + runs.to[r]] - pe[i + runs.from[r]];
       counts[s] += pc[i + runs.to[r]] - pc[i + runs.from[r]];
     }
-    for (let s = 0; s < 2 * SECTORS; s++) if (counts[s] < FULL_SHARE * runs.cells[s] * samples || sums[s] <= 0) return Number.NaN;
-    for (let s = 0; s < SECTORS; s++) dips[s] = Math.log(sums[s] / counts[s]) - Math.log(sums[SECTORS + s] / counts[SECTORS + s]);
-    dips.sort();
-    return dips[SECTOR_RANK];
+    return dip();
   };
-  const stats = new Float32Array(Math.ceil(w / 2) * Math.ceil(h / 2));
-  const at = new Int32Array(stats.length);
-  let m = 0;
+  // The coarse lattice, in raster order, judged run by run over all its rings at once: the same additions in the same
+  // order as judge() (the same values to the bit), in a loop that runs in about half the time.
+  const lattice: number[] = [];
   for (let cy = reach; cy < h - reach; cy += 2) {
-    for (let cx = reach; cx < w - reach; cx += 2) {
-      if (c[cy * w + cx] < 0.9 * samples) continue;
-      const stat = judge(cx, cy);
-      if (Number.isNaN(stat)) continue;
-      stats[m] = stat;
-      at[m] = cy * w + cx;
-      m++;
+    for (let cx = reach; cx < w - reach; cx += 2) if (c[cy * w + cx] >= 0.9 * samples) lattice.push(cy * (w + 1) + cx);
+  }
+  const n = lattice.length;
+  const bases = Int32Array.from(lattice);
+  const ringSums = new Float64Array(2 * SECTORS * n);
+  const ringCounts = new Int32Array(2 * SECTORS * n);
+  for (let r = 0; r < runs.row.length; r++) {
+    const offset = runs.slot[r] * n;
+    const upper = runs.row[r] + runs.to[r];
+    const lower = runs.row[r] + runs.from[r];
+    for (let k = 0; k < n; k++) {
+      const b = bases[k];
+      ringSums[offset + k] += pe[b + upper] - pe[b + lower];
+      ringCounts[offset + k] += pc[b + upper] - pc[b + lower];
     }
+  }
+  const stats = new Float32Array(n);
+  const at = new Int32Array(n);
+  let m = 0;
+  for (let k = 0; k < n; k++) {
+    for (let s = 0; s < 2 * SECTORS; s++) {
+      sums[s] = ringSums[s * n + k];
+      counts[s] = ringCounts[s * n + k];
+    }
+    const stat = dip();
+    if (Number.isNaN(stat)) continue;
+    const cx = bases[k] % (w + 1);
+    stats[m] = stat;
+    at[m] = ((bases[k] - cx) / (w + 1)) * w + cx;
+    m++;
   }
   if (m < MIN_RINGS) return null;
   // The quietest rings on the coarse lattice, then their neighbours on the fine one.
