@@ -286,8 +286,8 @@ function strongestRing(
     }
     return dip();
   };
-  // The coarse lattice, in raster order, judged run by run over all its rings at once: the same additions in the same
-  // order as judge() (the same values to the bit), in a loop that runs in about half the time.
+  // The coarse lattice, in raster order, judged run by run over all its rings at once (one long loop per run is faster
+  // than a short one per ring); the same additions in the same order as judge(), so the same values to the bit.
   const lattice: number[] = [];
   for (let cy = reach; cy < h - reach; cy += 2) {
     for (let cx = reach; cx < w - reach; cx += 2) if (c[cy * w + cx] >= 0.9 * samples) lattice.push(cy * (w + 1) + cx);
