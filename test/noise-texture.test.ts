@@ -4,7 +4,6 @@ import { noiseTexture } from '../src/detect/noise-texture.js';
 import { breastMask } from '../src/image/preprocess.js';
 import { acquire, assert, gaussian, lowResolutionScan, neighbourhoodMean, seededRandom, sourceGrains, whiteGrain, type Grain } from './support/helpers.js';
 
-
 /** Removal as a retouching tool does it: a disk replaced by its smooth surroundings plus white noise of the same level. */
 function fill(image: Float32Array, width: number, cx: number, cy: number, radius: number, seed: number, grain: Grain): Float32Array {
   const gauss = gaussian(seededRandom(seed));

@@ -268,64 +268,61 @@ function strongestRing(
   const sums = new Float64Array(2 * SECTORS);
   const counts = new Float64Array(2 * SECTORS);
   const dips = new Float64Array(SECTORS);
-  const dip = (): number => {
-    for (let s = 0; s < 2 * SECTORS; s++) if (counts[s] < FULL_SHARE * runs.cells[s] * samples || sums[s] <= 0) return Number.NaN;
-    for (let s = 0; s < SECTORS; s++) dips[s] = Math.log(sums[s] / counts[s]) - Math.log(sums[SECTORS + s] / counts[SECTORS + s]);
-    dips.sort();
-    return dips[SECTOR_RANK];
-  };
-  const judge = (cx: number, cy: number): number => {
-    sums.fill(0);
-    counts.fill(0);
-    const base = cy * (w + 1) + cx;
+  // Rings judged run by run over all the given centres at once (one long loop per run is faster than a short one per
+  // ring). Each ring's statistic, NaN where it cannot be judged; `bases`: centres as offsets into the prefix rows.
+  const judge = (bases: Int32Array): Float64Array => {
+    const n = bases.length;
+    const ringSums = new Float64Array(2 * SECTORS * n);
+    const ringCounts = new Int32Array(2 * SECTORS * n);
     for (let r = 0; r < runs.row.length; r++) {
-      const i = base + runs.row[r];
-      const s = runs.slot[r];
-      sums[s] += pe[i + runs.to[r]] - pe[i + runs.from[r]];
-      counts[s] += pc[i + runs.to[r]] - pc[i + runs.from[r]];
+      const offset = runs.slot[r] * n;
+      const upper = runs.row[r] + runs.to[r];
+      const lower = runs.row[r] + runs.from[r];
+      for (let k = 0; k < n; k++) {
+        const b = bases[k];
+        ringSums[offset + k] += pe[b + upper] - pe[b + lower];
+        ringCounts[offset + k] += pc[b + upper] - pc[b + lower];
+      }
     }
-    return dip();
+    const stats = new Float64Array(n).fill(Number.NaN);
+    rings: for (let k = 0; k < n; k++) {
+      for (let s = 0; s < 2 * SECTORS; s++) {
+        sums[s] = ringSums[s * n + k];
+        counts[s] = ringCounts[s * n + k];
+        if (counts[s] < FULL_SHARE * runs.cells[s] * samples || sums[s] <= 0) continue rings;
+      }
+      for (let s = 0; s < SECTORS; s++) dips[s] = Math.log(sums[s] / counts[s]) - Math.log(sums[SECTORS + s] / counts[SECTORS + s]);
+      dips.sort();
+      stats[k] = dips[SECTOR_RANK];
+    }
+    return stats;
   };
-  // The coarse lattice, in raster order, judged run by run over all its rings at once (one long loop per run is faster
-  // than a short one per ring); the same additions in the same order as judge(), so the same values to the bit.
+  const offset = (cx: number, cy: number): number => cy * (w + 1) + cx;
+  const centred = (cx: number, cy: number): boolean => c[cy * w + cx] >= 0.9 * samples;
+  // The coarse lattice, in raster order (the order decides ties among the quietest).
   const lattice: number[] = [];
+  const where: number[] = [];
   for (let cy = reach; cy < h - reach; cy += 2) {
-    for (let cx = reach; cx < w - reach; cx += 2) if (c[cy * w + cx] >= 0.9 * samples) lattice.push(cy * (w + 1) + cx);
-  }
-  const n = lattice.length;
-  const bases = Int32Array.from(lattice);
-  const ringSums = new Float64Array(2 * SECTORS * n);
-  const ringCounts = new Int32Array(2 * SECTORS * n);
-  for (let r = 0; r < runs.row.length; r++) {
-    const offset = runs.slot[r] * n;
-    const upper = runs.row[r] + runs.to[r];
-    const lower = runs.row[r] + runs.from[r];
-    for (let k = 0; k < n; k++) {
-      const b = bases[k];
-      ringSums[offset + k] += pe[b + upper] - pe[b + lower];
-      ringCounts[offset + k] += pc[b + upper] - pc[b + lower];
+    for (let cx = reach; cx < w - reach; cx += 2) {
+      if (!centred(cx, cy)) continue;
+      lattice.push(offset(cx, cy));
+      where.push(cy * w + cx);
     }
   }
-  const stats = new Float32Array(n);
-  const at = new Int32Array(n);
+  const judged = judge(Int32Array.from(lattice));
+  const stats = new Float32Array(judged.length);
+  const at = new Int32Array(judged.length);
   let m = 0;
-  for (let k = 0; k < n; k++) {
-    for (let s = 0; s < 2 * SECTORS; s++) {
-      sums[s] = ringSums[s * n + k];
-      counts[s] = ringCounts[s * n + k];
-    }
-    const stat = dip();
-    if (Number.isNaN(stat)) continue;
-    const cx = bases[k] % (w + 1);
+  judged.forEach((stat, k) => {
+    if (Number.isNaN(stat)) return;
     stats[m] = stat;
-    at[m] = ((bases[k] - cx) / (w + 1)) * w + cx;
+    at[m] = where[k];
     m++;
-  }
+  });
   if (m < MIN_RINGS) return null;
   // The quietest rings on the coarse lattice, then their neighbours on the fine one.
   const order = Array.from({ length: m }, (_, k) => k).sort((a, b) => stats[a] - stats[b]).slice(0, REFINE);
-  let low = stats[order[0]];
-  let centre = at[order[0]];
+  const near: number[] = [];
   for (const k of order) {
     const cx0 = at[k] % w;
     const cy0 = Math.floor(at[k] / w);
@@ -333,16 +330,19 @@ function strongestRing(
       for (let dx = -1; dx <= 1; dx++) {
         const cx = cx0 + dx;
         const cy = cy0 + dy;
-        if ((dx === 0 && dy === 0) || cx < reach || cy < reach || cx >= w - reach || cy >= h - reach) continue;
-        if (c[cy * w + cx] < 0.9 * samples) continue;
-        const stat = judge(cx, cy);
-        if (stat < low) {
-          low = stat;
-          centre = cy * w + cx;
-        }
+        if ((dx === 0 && dy === 0) || cx < reach || cy < reach || cx >= w - reach || cy >= h - reach || !centred(cx, cy)) continue;
+        near.push(cy * w + cx);
       }
     }
   }
+  let low = stats[order[0]];
+  let centre = at[order[0]];
+  judge(Int32Array.from(near, (i) => offset(i % w, Math.floor(i / w)))).forEach((stat, k) => {
+    if (stat < low) {
+      low = stat;
+      centre = near[k];
+    }
+  });
   const values = stats.subarray(0, m);
   const middle = quickSelect(values, m, m >> 1);
   for (let k = 0; k < m; k++) values[k] = Math.abs(values[k] - middle);
