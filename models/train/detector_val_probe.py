@@ -7,10 +7,10 @@
 
 Torch-side, from the manifest's ONNX file (attacks/onnx_torch.py), on the classifier's tensor (preprocess.py). The
 threshold is the 99th percentile ('higher') of the clean val images' scores, the detector's own rule. Prints, per
-PGD eps, the 5th/10th percentile and median scores and the share at or above the threshold; the scores of 20 clean
+PGD eps, the 5th/10th percentile and median scores and how many reach the threshold; the scores of 20 clean
 val images with uniform noise of +-2, 4, 8/255 added on the breast (noise must not pass for "clean" any more than
-for "tampered"); and, with --sources, how many clean val images of each simulated source reach the threshold. It
-chose nothing for the shipped model by itself; models/train/README.md says what it showed.
+for "tampered"); and, with --sources, how many clean val images of each simulated source reach the threshold.
+models/train/README.md says what it showed (the shipped detector is unchanged by it).
 """
 from __future__ import annotations
 
