@@ -46,16 +46,20 @@ node bin/cadguard-eval.mjs --images "$OUT/test" --labels "$OUT/test/labels.csv" 
 node bin/cadguard-eval.mjs --images "$OUT/test-8bit" --labels "$OUT/test-8bit/labels.csv" --out "$OUT/test-8bit-results.json" --backend wasm
 node bin/cadguard-eval.mjs --images "$OUT/sources" --labels "$OUT/sources/labels.csv" --out "$OUT/sources-results.json" --backend wasm
 
-echo "== 5/5 adaptive attacks (on the whole guard, on the content detector), figures and card"
+echo "== 5/5 adaptive attacks (on the whole guard, on the content detector), plain noise over PGD, figures and card"
 rm -rf "$OUT/adaptive"
 $PY models/train/adaptive_attack.py --limit "${ADAPTIVE_LIMIT:-10}" --steps 10 --out "$OUT/adaptive"
 node bin/cadguard-eval.mjs --images "$OUT/adaptive" --labels "$OUT/adaptive/labels.csv" --out "$OUT/adaptive-results.json" --backend wasm
 rm -rf "$OUT/adaptive-content"
 $PY models/train/adaptive_content_attack.py --test "$OUT/test" --out "$OUT/adaptive-content" --steps 20
 node bin/cadguard-eval.mjs --images "$OUT/adaptive-content" --labels "$OUT/adaptive-content/labels.csv" --out "$OUT/adaptive-content-results.json" --backend wasm
+rm -rf "$OUT/noise-masking"
+$PY models/train/noise_masking_probe.py --write "$OUT/noise-masking" --from "$OUT/test"
+node bin/cadguard-eval.mjs --images "$OUT/noise-masking" --labels "$OUT/noise-masking/labels.csv" --out "$OUT/noise-masking-results.json" --backend wasm
 node models/train/guard_report.mjs --test-results "$OUT/test-results.json" --test-labels "$OUT/test/labels.csv" \
   --sources-results "$OUT/sources-results.json" --sources-labels "$OUT/sources/labels.csv" \
   --requantised-results "$OUT/test-8bit-results.json" --requantised-labels "$OUT/test-8bit/labels.csv" \
   --adaptive-results "$OUT/adaptive-results.json" --adaptive-labels "$OUT/adaptive/labels.csv" \
   --content-adaptive-results "$OUT/adaptive-content-results.json" --content-adaptive-labels "$OUT/adaptive-content/labels.csv" \
+  --noise-masking-results "$OUT/noise-masking-results.json" --noise-masking-labels "$OUT/noise-masking/labels.csv" \
   --command "${LIMIT:+LIMIT=$LIMIT }${SOURCES_LIMIT:+SOURCES_LIMIT=$SOURCES_LIMIT }${SQUARE_QUERIES:+SQUARE_QUERIES=$SQUARE_QUERIES }bash models/train/evaluate_guard.sh"

@@ -58,7 +58,7 @@ def report(results: Path, folder: Path) -> None:
     by_file = {r["file"]: r for r in json.loads(results.read_text())["rows"]}
     rows = list(csv.DictReader(open(folder / "labels.csv", newline="")))
     clean = {r["file"].split(".")[0]: by_file[r["file"]] for r in rows if r["family"] == "clean"}
-    print(f"clean val images flagged: {sum(c['verdict'] != 'pass' for c in clean.values())} of {len(clean)}")
+    print(f"clean images flagged: {sum(c['verdict'] != 'pass' for c in clean.values())} of {len(clean)}")
     groups = collections.defaultdict(list)
     for r in rows:
         if r["family"] == "clean":
