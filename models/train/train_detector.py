@@ -178,7 +178,9 @@ def augment_resized(r: torch.Tensor, mask: torch.Tensor, gen: torch.Generator, c
     """Realistic acquisition / display variation on resized display values [S,S] (both classes get gamma).
 
     Clean side only: noise of other scanners, line-scanner streaks, 8- or 12-bit requantisation, slight blur or
-    sharpening, so a clean image from an unfamiliar source does not look tampered.
+    sharpening, so a clean image from an unfamiliar source does not look tampered. The price: the detector reads
+    noise as clean, and noise added over a perturbation hides it (models/train/README.md, "Noise hides
+    perturbations from it"; putting the variation on both classes was tried and cost the smallest perturbations).
     """
     u = lambda: float(torch.rand(1, generator=gen))  # noqa: E731
     r = r.clamp(0, 1) ** (0.7 + 0.7 * u())
