@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from attacks.diffprep import exact_tensor  # noqa: E402
 from attacks.onnx_torch import ShippedDetector  # noqa: E402
+from noise_masking_probe import uniform_noise  # noqa: E402
 
 SIZE = 512
 
@@ -71,7 +72,7 @@ def main() -> None:
         s = []
         for name in clean_files[:20]:
             a = read_image(args.attacked / name)
-            s.append(score(np.clip(a + (rng.random(a.shape) * 2 - 1) * amplitude / 255 * (a > 0.02), 0, 1)))
+            s.append(score(uniform_noise(a, amplitude, rng)))
         print(f"  uniform noise +-{amplitude}/255 on 20 clean: median {np.median(s):.3f}, at or above {int((np.array(s) >= threshold).sum())}")
 
     if args.sources:

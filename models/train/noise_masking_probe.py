@@ -28,6 +28,11 @@ AMPLITUDES = (4, 8)
 EPS = ("1", "2")
 
 
+def uniform_noise(display: np.ndarray, amplitude: float, rng: np.random.Generator) -> np.ndarray:
+    """Uniform noise of +-amplitude/255 added on the breast (display values above 0.02), clipped to [0, 1]."""
+    return np.clip(display + (rng.random(display.shape) * 2 - 1) * amplitude / 255 * (display > 0.02), 0, 1)
+
+
 def write(source: Path, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     rows = list(csv.DictReader(open(source / "labels.csv", newline="")))
@@ -42,7 +47,7 @@ def write(source: Path, out: Path) -> None:
             continue
         a = np.asarray(Image.open(source / row["file"])).astype(np.float64) / 65535
         for amplitude in AMPLITUDES:
-            b = np.clip(a + (rng.random(a.shape) * 2 - 1) * amplitude / 255 * (a > 0.02), 0, 1)
+            b = uniform_noise(a, amplitude, rng)
             name = row["file"].replace(".png", f"_noise{amplitude}.png")
             Image.fromarray(np.round(b * 65535).astype(np.uint16)).save(out / name)
             # flipped_torch is left empty: --report compares with the clean image's decision in the same SDK run.
