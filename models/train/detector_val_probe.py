@@ -10,7 +10,7 @@ threshold is the 99th percentile ('higher') of the clean val images' scores, the
 PGD eps, the 5th/10th percentile and median scores and how many reach the threshold; the scores of 20 clean
 val images with uniform noise of +-2, 4, 8/255 added on the breast (noise must not pass for "clean" any more than
 for "tampered"); and, with --sources, how many clean val images of each simulated source reach the threshold.
-models/train/README.md says what it showed (the shipped detector is unchanged by it).
+models/train/README.md says what it showed (it chose the shipped training recipe).
 """
 from __future__ import annotations
 

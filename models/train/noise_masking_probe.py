@@ -7,9 +7,9 @@
     /usr/bin/python3 models/train/noise_masking_probe.py --report /tmp/cadguard-val-noise.json --from /tmp/cadguard-val-noise
 
 --write copies the clean val images and their PGD L-inf 1/255 and 2/255 versions, and adds to each PGD image uniform
-noise of +-4/255 and +-8/255 on the breast (display values above 0.02), as a forger could after the attack: the
-residual detector was trained with noise on clean images only (models/train/README.md), and whole-image noise also
-evens out the noise-consistency signal. --report prints, per recipe, how many CAD decisions are flipped (against
+noise of +-4/255 and +-8/255 on the breast (display values above 0.02), as a forger could after the attack: an
+earlier residual detector, trained with noise on clean images only, read noise as clean (models/train/README.md),
+and whole-image noise also evens out the noise-consistency signal. --report prints, per recipe, how many CAD decisions are flipped (against
 the clean image's decision in the same run), how many images the guard flags, and how many flipped ones pass.
 """
 from __future__ import annotations

@@ -4,7 +4,7 @@
         [--test-dir /tmp/cadguard-attacked-test]
 
 Pipeline (one command): attacks on train- and val-split images against the shipped classifier (cached under
-/tmp/cadguard-cache per classifier sha256), training with realistic clean-side augmentation, the 1 %-FPR threshold
+/tmp/cadguard-cache per classifier sha256), training with realistic scanner variation on both classes, the 1 %-FPR threshold
 on clean validation images, ONNX export (opset 17, fp32, dynamic batch) to models/detector.onnx, the
 `cadguard-detector` manifest entry, and, when --test-dir holds a make_attacked_set.py output, the torch-side
 metrics in results/detector_torch_metrics.json.
@@ -174,18 +174,21 @@ def make_split_data(classifier: ShippedClassifier, split_name: str, limit: int, 
 
 
 # --------------------------------------------------------------------------------------------- augmentation
-def augment_resized(r: torch.Tensor, mask: torch.Tensor, gen: torch.Generator, clean_side: bool) -> torch.Tensor:
-    """Realistic acquisition / display variation on resized display values [S,S] (both classes get gamma).
+def gamma(r: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """A display gamma of 0.7-1.4 on resized display values [S,S]; both classes get one."""
+    return r.clamp(0, 1) ** (0.7 + 0.7 * float(torch.rand(1, generator=gen)))
 
-    Clean side only: noise of other scanners, line-scanner streaks, 8- or 12-bit requantisation, slight blur or
-    sharpening, so a clean image from an unfamiliar source does not look tampered. The price: the detector reads
-    noise as clean, and noise added over a perturbation hides it (models/train/README.md, "Noise hides
-    perturbations from it"; putting the variation on both classes was tried and cost the smallest perturbations).
+
+def vary(r: torch.Tensor, mask: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """Realistic acquisition variation on resized display values [S,S]: noise of other scanners, line-scanner
+    streaks, 8- or 12-bit requantisation, slight blur or sharpening, so a clean image from an unfamiliar source does
+    not look tampered.
+
+    Every clean training image and half of the tampered ones get it (under the change: a scanner's image, then
+    tampered). With it on clean images only, the detector learned that noise means clean, and noise added over a
+    perturbation hid it (models/train/README.md, "Noise hid perturbations from it").
     """
     u = lambda: float(torch.rand(1, generator=gen))  # noqa: E731
-    r = r.clamp(0, 1) ** (0.7 + 0.7 * u())
-    if not clean_side:
-        return r
     if u() < 0.4:
         a = -0.5 + 1.3 * u()
         blur = F.avg_pool2d(F.pad(r[None, None], (1, 1, 1, 1), mode="replicate"), 3, stride=1)[0, 0]
@@ -249,10 +252,44 @@ def onto_clean(data: dict, j: int, delta: torch.Tensor, size: int) -> tuple[torc
     return r, torch.from_numpy(cell_target((delta * m).numpy(), size)), m
 
 
-def make_batch(data: dict, batch: int, gen: torch.Generator, size: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Half clean (augmented), half tampered: a stored attack, a stored gradient perturbation moved onto another
-    clean image (same statistics, more variety from the few attacked images there is time to make), or a random
-    Square-shaped perturbation on a clean image."""
+def burnt_in_label(r: torch.Tensor, mask: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """A burnt-in label on resized display values [S,S]: a bright plate of 30-70 x 20-45 px with 2-5 dark strokes
+    (upright, level or slanted, 3-6 px wide), softened like a digitised film's, on a breast pixel. Real films and
+    FFDM images carry them; a detector that has seen none takes their sharp strokes for tampering."""
+    u = lambda: float(torch.rand(1, generator=gen))  # noqa: E731
+    size = r.shape[-1]
+    h, w = int(20 + 25 * u()), int(30 + 40 * u())
+    ys_, xs_ = torch.nonzero(mask > 0, as_tuple=True)
+    k = int(torch.randint(0, max(len(ys_), 1), (1,), generator=gen))
+    cy, cx = (int(ys_[k]), int(xs_[k])) if len(ys_) else (size // 2, size // 2)
+    y0, x0 = min(max(cy - h // 2, 3), size - h - 3), min(max(cx - w // 2, 3), size - w - 3)
+    vv, uu = torch.meshgrid(torch.arange(h, dtype=torch.float32), torch.arange(w, dtype=torch.float32), indexing="ij")
+    plate = torch.full((h, w), 0.8 + 0.15 * u())
+    dark = 0.1 + 0.2 * u()
+    for _ in range(int(torch.randint(2, 6, (1,), generator=gen))):
+        half, kind, a, b = 1.5 + 1.5 * u(), u(), u(), u()
+        if kind < 0.35:
+            stroke = ((uu - a * w).abs() < half) & (vv >= 0.2 * h) & (vv < 0.8 * h)
+        elif kind < 0.7:
+            stroke = ((vv - a * h).abs() < half) & (uu >= 0.5 * b * w) & (uu < 0.5 * (1 + b) * w)
+        else:
+            slope = (0.5 + 1.5 * b) * (1 if u() < 0.5 else -1)
+            stroke = (((vv - a * h) - slope * (uu - w / 2)).abs() / math.sqrt(1 + slope ** 2) < half) & (vv >= 0.2 * h) & (vv < 0.8 * h)
+        plate[stroke] = dark
+    out = r.clone()
+    out[y0:y0 + h, x0:x0 + w] = plate
+    for _ in range(1 + int(u() < 0.5)):
+        window = out[y0 - 3:y0 + h + 3, x0 - 3:x0 + w + 3]
+        out[y0 - 3:y0 + h + 3, x0 - 3:x0 + w + 3] = F.avg_pool2d(F.pad(window[None, None], (1, 1, 1, 1), mode="replicate"), 3, stride=1)[0, 0]
+    return out * mask
+
+
+def make_batch(data: dict, batch: int, gen: torch.Generator, size: int, vary_tampered: bool = False,
+               labels: float = 0.0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Half clean, half tampered: a stored attack, a stored gradient perturbation moved onto another clean image
+    (same statistics, more variety from the few attacked images there is time to make), or a random Square-shaped
+    perturbation on a clean image. Each clean image goes through `vary`; with `vary_tampered`, half of the tampered
+    ones too (under the change); a share `labels` of both classes gets a `burnt_in_label` (under the change)."""
     n_clean, n_adv = len(data["clean"]), len(data["adv"])
     gradient = np.nonzero(data["adv_family"] != "transplant")[0]
     xs, ys, heats = [], [], []
@@ -261,7 +298,9 @@ def make_batch(data: dict, batch: int, gen: torch.Generator, size: int) -> tuple
         if i % 2 == 0:
             j = int(torch.randint(0, n_clean, (1,), generator=gen))
             m = torch.from_numpy(data["masks"][j].astype(np.float32))
-            r = augment_resized(torch.from_numpy(data["clean"][j]), m, gen, clean_side=True)
+            r = vary(gamma(torch.from_numpy(data["clean"][j]), gen), m, gen)
+            if labels and float(torch.rand(1, generator=gen)) < labels:
+                r = burnt_in_label(r, m, gen)
             ys.append(0.0)
             heats.append(torch.zeros(cells, cells))
         else:
@@ -278,7 +317,15 @@ def make_batch(data: dict, batch: int, gen: torch.Generator, size: int) -> tuple
                 m = torch.from_numpy(data["masks"][data["adv_src"][k]].astype(np.float32))
                 r = torch.from_numpy(data["adv"][k])
                 heat = torch.from_numpy(data["adv_target"][k])
-            r = augment_resized(r, m, gen, clean_side=False)
+            base = torch.from_numpy(data["clean"][j if pick < SQUARE_SHARE + 0.4 * (1 - SQUARE_SHARE) and len(gradient) else data["adv_src"][k]])
+            under = base
+            if vary_tampered and float(torch.rand(1, generator=gen)) < 0.5:
+                under = vary(under, m, gen)
+            if labels and float(torch.rand(1, generator=gen)) < labels:
+                under = burnt_in_label(under, m, gen)
+            if under is not base:
+                r = (under + (r - base)).clamp(0, 1) * m
+            r = gamma(r, gen)
             ys.append(1.0)
             heats.append(heat)
         xs.append(standardise(r[None], m[None])[0])
@@ -292,26 +339,32 @@ def predict(model: nn.Module, tensors: torch.Tensor, batch: int = 8) -> np.ndarr
         return np.concatenate([model(tensors[i:i + batch])[0].numpy() for i in range(0, len(tensors), batch)]).astype(np.float64)
 
 
-def val_tensors(data: dict) -> tuple[torch.Tensor, torch.Tensor]:
+def val_tensors(data: dict, without_transplants: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    """Clean and attacked val tensors for the choice of step. `without_transplants`: this detector does not see them
+    (val AUC about 0.5; the blend-seam signal is the one for them), so with them in, chance takes part in the choice."""
     clean = standardise(torch.from_numpy(data["clean"]), torch.from_numpy(data["masks"].astype(np.float32)))
+    if without_transplants:
+        seen = data["adv_family"] != "transplant"
+        data = {**data, "adv": data["adv"][seen], "adv_src": data["adv_src"][seen]}
     adv_masks = torch.from_numpy(data["masks"][data["adv_src"]].astype(np.float32))
     adv = standardise(torch.from_numpy(data["adv"]), adv_masks)
     return clean, adv
 
 
-def train(train_data: dict, val_data: dict, steps: int, batch: int, size: int, log, crop: int = 256) -> tuple[nn.Module, dict]:
-    torch.manual_seed(SEED)
-    gen = torch.Generator().manual_seed(SEED)
+def train(train_data: dict, val_data: dict, steps: int, batch: int, size: int, log, crop: int = 256,
+          seed: int = SEED, vary_tampered: bool = False, labels: float = 0.0) -> tuple[nn.Module, dict]:
+    torch.manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
     model = ResidualDetector()
     opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=2e-3, total_steps=steps, pct_start=0.1)
-    val_clean, val_adv = val_tensors(val_data)
+    val_clean, val_adv = val_tensors(val_data, without_transplants=vary_tampered)
     best = {"auc": -1.0, "step": 0, "state": None}
     history = []
     started = time.time()
     for step in range(1, steps + 1):
         model.train()
-        x, y, heat = make_batch(train_data, batch, gen, size)
+        x, y, heat = make_batch(train_data, batch, gen, size, vary_tampered, labels)
         x, heat = random_crops(x, heat, crop, gen)
         score_logit, heat_logit = model.logits(x)
         loss = F.binary_cross_entropy_with_logits(score_logit, y) + F.binary_cross_entropy_with_logits(heat_logit, heat)
@@ -468,6 +521,14 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--test-dir", type=Path, default=Path("/tmp/cadguard-attacked-test"))
+    parser.add_argument("--seed", type=int, default=SEED,
+                        help="training seed (batches, initialisation); the cached attacks keep theirs")
+    parser.add_argument("--vary-tampered", action=argparse.BooleanOptionalAction, default=True,
+                        help="scanner variation on half of the tampered images too (under the change), and the step "
+                             "chosen without val transplants (models/train/README.md: noise over a perturbation); "
+                             "--no-vary-tampered is the recipe before it")
+    parser.add_argument("--labels", type=float, default=0.15,
+                        help="share of the images of both classes that get a burnt-in label (burnt_in_label); 0 before")
     parser.add_argument("--eval-only", action="store_true",
                         help="only (re)evaluate the shipped models/detector.onnx on --test-dir and update the metrics file")
     args = parser.parse_args()
@@ -483,7 +544,8 @@ def main() -> None:
     train_data = make_split_data(classifier, "train", args.train_limit, SEED, log)
     val_data = make_split_data(classifier, "val", args.val_limit, SEED + 1, log)
     attack_seconds = time.time() - started
-    model, info = train(train_data, val_data, args.steps, args.batch, size, log)
+    model, info = train(train_data, val_data, args.steps, args.batch, size, log, seed=args.seed,
+                        vary_tampered=args.vary_tampered, labels=args.labels)
 
     # 1 %-FPR threshold on ALL clean validation images, preprocessed by preprocess.py itself.
     images, _ = load_mias()
@@ -491,7 +553,7 @@ def main() -> None:
     val_clean = torch.from_numpy(np.stack([exact_tensor(load_display(r, images), size)["tensor"] for r in val_refs]))[:, None]
     clean_scores = predict(model, val_clean)
     threshold = float(np.quantile(clean_scores, 0.99, method="higher"))
-    _, val_adv = val_tensors(val_data)
+    _, val_adv = val_tensors(val_data, without_transplants=args.vary_tampered)
     adv_scores = predict(model, val_adv)
 
     onnx_path = MODELS_DIR / "detector.onnx"
@@ -502,7 +564,8 @@ def main() -> None:
         f"crops of {len(train_data['clean'])} train-split images (attacks against cadguard-classifier "
         f"sha256 {classifier.sha256[:12]}: FGSM, PGD L-inf 0.5-8/255, PGD L2, MI-FGSM, lesion transplant; random "
         "Square-attack-shaped perturbations); "
-        f"held-out families never seen in training: {', '.join(HELD_OUT)}. Not a medical device; it flags "
+        f"held-out families never seen in training: {', '.join(HELD_OUT)}, and gan_removal (only the content detector "
+        "trains on it). Not a medical device; it flags "
         "images for review and does not prove integrity.")
     write_manifest(MODELS_DIR / "manifest.json", manifest_entry(onnx_path, size, validation, train_info))
 
@@ -517,6 +580,8 @@ def main() -> None:
         "threshold_1pct_fpr_clean_val": threshold,
         "threshold_rule": "0.99 quantile ('higher') of detector scores on all clean val images (preprocess.py); "
                           f"with {len(val_refs)} images this is one of the top scores, so the true FPR is uncertain",
+        "recipe": {"seed": args.seed, "vary_tampered": args.vary_tampered, "labels": args.labels},
+        "val_auc_scope": "attacked val images, transplants left out" if args.vary_tampered else "all attacked val images",
         "val_auc_attacked_vs_clean": auc(np.r_[adv_scores, clean_scores], np.r_[np.ones(len(adv_scores)), np.zeros(len(clean_scores))]),
         "val_tpr_at_threshold": float((adv_scores >= threshold).mean()),
         "training": info,
