@@ -329,9 +329,17 @@ function card(result, torch, adaptive, contentAdaptive) {
   lines.push('## Adaptive attack on the content detector', '');
   if (contentAdaptive && result.contentAdaptiveGuard) {
     const t = contentAdaptive.thresholds;
+    // A run with --limit attacks only the first images; say so rather than let n read as the whole test set.
+    const ganTotal = result.families.find((f) => f.family === 'gan_removal')?.n;
+    const attacked = contentAdaptive.images?.length;
+    const which = ganTotal && attacked && attacked < ganTotal
+      ? [`\`/usr/bin/python3 models/train/adaptive_content_attack.py --steps ${contentAdaptive.steps} --limit ${attacked}\`: the first ${attacked} of the ${ganTotal} \`gan_removal\``,
+        'images of the test set (a run on all of them did not fit in the session that made this card), then a white-box PGD']
+      : ['`/usr/bin/python3 models/train/adaptive_content_attack.py --steps 20` (run by evaluate_guard.sh): each `gan_removal`',
+        'image of the test set, then a white-box PGD'];
     lines.push(
-      '`/usr/bin/python3 models/train/adaptive_content_attack.py --steps 20` (run by evaluate_guard.sh): each `gan_removal`',
-      'image of the test set, then a white-box PGD (L-inf, display units) on the 256-px tiles the fill reaches, driving the',
+      ...which,
+      '(L-inf, display units) on the 256-px tiles the fill reaches, driving the',
       'content detector\'s windows, the residual detector and the squeezing disagreement under the calibrated manifest\'s',
       `thresholds (content ${num(t.content)}, residual ${num(t.residual)}, squeeze ${num(t.squeeze)}) while keeping the CAD result negative.`,
       `Loss: \`${contentAdaptive.loss}\`; ${contentAdaptive.steps} steps. eps 0 is the GAN removal alone. Through the whole SDK guard`,
