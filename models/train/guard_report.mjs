@@ -371,7 +371,8 @@ function card(result, torch, adaptive, contentAdaptive) {
   }
   lines.push('## Plain noise over a perturbation', '');
   const masking = result.noiseMasking;
-  const worstMasking = masking?.groups.filter((g) => g.family !== 'pgd_linf').sort((a, b) => b.undetectedFlipRate - a.undetectedFlipRate)[0];
+  const noisy = masking?.groups.filter((g) => g.family !== 'pgd_linf') ?? [];
+  const worstMasking = [...noisy].sort((a, b) => b.undetectedFlipRate - a.undetectedFlipRate)[0];
   if (masking) {
     lines.push(
       '`/usr/bin/python3 models/train/noise_masking_probe.py --write DIR --from <test folder>` (run by evaluate_guard.sh): the',
@@ -410,7 +411,7 @@ function card(result, torch, adaptive, contentAdaptive) {
       ? [`- Nor is a gradient needed to weaken it: uniform noise added over a perturbed image (section "Plain noise over a`,
         `  perturbation") let ${pct(worstMasking.undetectedFlipRate)} of ${worstMasking.n} images (${worstMasking.eps}/255 + ${worstMasking.family.replace('pgd_linf+noise', '')}/255 noise) flip the CAD result and pass the guard.`]
       : [`- Uniform noise added over a perturbed image (section "Plain noise over a perturbation") let no flipped image pass`,
-        `  here, but it still lowers what the guard flags (to ${pct(Math.min(...masking.groups.filter((g) => g.family !== 'pgd_linf').map((g) => g.tprSuspicious)))} at worst, ${worstMasking.n} images a recipe); other noise shapes and`,
+        `  here, but it still lowers what the guard flags (to ${pct(Math.min(...noisy.map((g) => g.tprSuspicious)))} at worst, ${worstMasking.n} images a recipe); other noise shapes and`,
         '  amounts were not tried.']),
     `- Lesion transplant (real tissue from another image of the same scanner, blended, noise matched): ${transplantRow ? `${pct(transplantRow.tprSuspicious)} of ${transplantRow.n} flagged (AUC ${num(transplantRow.auc)})` : 'not in this build'}.`,
     '  The blend-seam signal finds the feather of a mid-sized paste; one near or under the smallest ring searched (32 px',

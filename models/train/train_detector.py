@@ -307,17 +307,18 @@ def make_batch(data: dict, batch: int, gen: torch.Generator, size: int, vary_tam
             k = int(torch.randint(0, n_adv, (1,), generator=gen))
             pick = float(torch.rand(1, generator=gen))
             if pick < SQUARE_SHARE:
-                j = int(torch.randint(0, n_clean, (1,), generator=gen))
+                j = src = int(torch.randint(0, n_clean, (1,), generator=gen))
                 r, heat, m = onto_clean(data, j, square_shaped(size, gen), size)
             elif pick < SQUARE_SHARE + 0.4 * (1 - SQUARE_SHARE) and len(gradient):
                 k = int(gradient[int(torch.randint(0, len(gradient), (1,), generator=gen))])
-                j = int(torch.randint(0, n_clean, (1,), generator=gen))
+                j = src = int(torch.randint(0, n_clean, (1,), generator=gen))
                 r, heat, m = onto_clean(data, j, torch.from_numpy(data["adv"][k] - data["clean"][data["adv_src"][k]]), size)
             else:
-                m = torch.from_numpy(data["masks"][data["adv_src"][k]].astype(np.float32))
+                src = int(data["adv_src"][k])
+                m = torch.from_numpy(data["masks"][src].astype(np.float32))
                 r = torch.from_numpy(data["adv"][k])
                 heat = torch.from_numpy(data["adv_target"][k])
-            base = torch.from_numpy(data["clean"][j if pick < SQUARE_SHARE + 0.4 * (1 - SQUARE_SHARE) and len(gradient) else data["adv_src"][k]])
+            base = torch.from_numpy(data["clean"][src])
             under = base
             if vary_tampered and float(torch.rand(1, generator=gen)) < 0.5:
                 under = vary(under, m, gen)
