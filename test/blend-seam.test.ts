@@ -60,6 +60,35 @@ describe('blend seam', () => {
     assert(worstClean < 5.5 && weakestPasted > worstClean + 2, `clean and pasted too close:\n${lines.join('\n')}`);
   });
 
+  it('finds a large paste at the skin line, where no ring of its size lies wholly on the breast', () => {
+    // The phantom's breast ends at an exactly-0 background; the paste's outer side band (1.4-1.8 radii) crosses it.
+    // Rings judged only when wholly on the breast (blend-seam-v1) read 4.1-5.0 on these pastes, as clean images do.
+    const width = 1024;
+    const height = 1024;
+    const offBreast = (image: Float32Array): Float32Array => {
+      for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
+        const dx = x / (width * 0.85);
+        const dy = (y - height / 2) / (height * 0.46);
+        if (dx * dx + dy * dy >= 1) image[y * width + x] = 0;
+      }
+      return image;
+    };
+    let worstClean = 0;
+    let weakestPasted = Infinity;
+    const lines: string[] = [];
+    [...sourceGrains, whiteGrain].forEach((source, s) => {
+      const clean = offBreast(acquire(width, height, 10 * s + 1, source));
+      const donor = acquire(width, height, 10 * s + 2, source);
+      const cleanValue = blendSeam(clean, width, height).value;
+      const pasted = blendSeam(offBreast(transplant(clean, donor, width, 770, 512, 100, source.bits)), width, height);
+      worstClean = Math.max(worstClean, cleanValue);
+      weakestPasted = Math.min(weakestPasted, pasted.value);
+      lines.push(`${source.name}: clean ${cleanValue.toFixed(2)}, pasted ${pasted.value.toFixed(2)} at ${JSON.stringify(pasted.ring)}`);
+      assert(pasted.ring !== null && Math.hypot(pasted.ring.x - 770, pasted.ring.y - 512) < 16 && Math.abs(pasted.ring.radius / 100 - 1) < 0.34, lines.at(-1)!);
+    });
+    assert(worstClean < 5.5 && weakestPasted > worstClean + 0.5, `clean and pasted too close:\n${lines.join('\n')}`);
+  });
+
   it('passes clean images whatever their noise level, size or interpolation (a scanner is not a forgery)', () => {
     const cases: Array<[string, number, number, Float32Array]> = [
       ['weak white noise, 16 bit, 768 x 1024', 768, 1024, acquire(768, 1024, 3, { name: '', noise: 0.003, bits: 16, h: 0, v: 0 })],

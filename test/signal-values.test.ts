@@ -13,13 +13,13 @@ import { acquire, assert, sourceGrains } from './support/helpers.js';
 /** Phantom sizes, seeds and grains (test/support/helpers.ts), and each signal's value on it. */
 const phantoms = [
   { width: 1024, height: 1024, seed: 1, grain: 0, noise: 3.0172183781285282, texture: 0.691883386230619,
-    seam: 4.590998970245339 },
+    seam: 4.590999116606191 },
   { width: 768, height: 1024, seed: 2, grain: 1, noise: 2.7007965547441417, texture: 0.7381182627879246,
     seam: 4.6881401111522845 },
   { width: 1024, height: 1280, seed: 3, grain: 2, noise: 2.6552937834975454, texture: 1.073809333881779,
-    seam: 4.083286335623277 },
+    seam: 4.083286276079432 },
 ];
-const pinnedFor = { noise: 'noise-consistency-v4', texture: 'noise-texture-v3', seam: 'blend-seam-v1' } as const;
+const pinnedFor = { noise: 'noise-consistency-v4', texture: 'noise-texture-v3', seam: 'blend-seam-v2' } as const;
 const compute = {
   noise: (image: Float32Array, width: number, height: number) => noiseConsistency(image, width, height).value,
   texture: (image: Float32Array, width: number, height: number) => noiseTexture(image, width, height).value,

@@ -7,6 +7,10 @@
  * noise is measured relative to what the same image shows at the same intensity, and each ring is judged against all
  * the rings of its size in the same image.
  *
+ * A large paste near the skin line has no ring wholly on the breast. Such rings are judged on the sectors that are
+ * (at least six of eight, each against whichever of its sides lies on the breast), in pools of their own: a ring
+ * judged on fewer sectors dips further by chance, so it is compared only with rings judged on as many.
+ *
  * Limit: a ring's evidence grows with its length, so small pastes (radius under about 3 % of the image side) do not
  * stand out from the chance dips of a clean image; the search starts above that.
  */
@@ -47,14 +51,17 @@ const INNER = [0.6, 1] as const;
 const FEATHER = [1.08, 1.32] as const;
 const OUTER = [1.4, 1.8] as const;
 /**
- * Angular sectors, and which of their sorted dips is the ring's: the third weakest, so six of eight sectors must
- * show it (a vessel, a duct or an edge crossing the ring darkens or lightens a few sectors; a seam runs all round).
+ * Angular sectors, and which of a ring's sorted dips is its statistic: the third weakest, so six of eight sectors
+ * must show it (a vessel, a duct or an edge crossing the ring darkens or lightens a few sectors; a seam runs all
+ * round). A ring judged on fewer sectors (off the breast) still takes its third weakest.
  */
 const SECTORS = 8;
-const SECTOR_RANK = 5;
-/** Share of a band sector's samples that must be valid (on the breast, unclipped) for a ring to be judged. */
+const WEAKEST = 3;
+/** Sectors a ring partly off the breast must have on it to be judged. */
+const MIN_SECTORS = 6;
+/** Share of a band sector's samples that must be valid (on the breast, unclipped) for the band sector to count. */
 const FULL_SHARE = 0.8;
-/** Rings of one radius needed to estimate the image's own spread. */
+/** Rings of one radius (in one pool) needed to estimate the image's own spread. */
 const MIN_RINGS = 50;
 /** Quietest coarse-lattice rings re-judged with their fine-lattice neighbours. */
 const REFINE = 8;
@@ -65,7 +72,7 @@ const MAP_SPAN = 4;
 /**
  * Computes the statistic on display values (row-major, [0, 1]); with `breast`, only pixels on the breast count.
  * Value: over ring radii from about 3 % to 22 % of the long side, the largest robust z of the ring whose middle is
- * quieter than its sides (6 of 8 sectors), against all the rings of that radius in the image.
+ * quieter than its sides (6 of 8 sectors), against the rings of that radius in the image judged on as many sectors.
  */
 export function blendSeam(display: Float32Array, width: number, height: number, breast?: BreastMask): BlendSeam {
   const scale = Math.max(width, height) / 1024;
@@ -203,13 +210,16 @@ function halve(e: Float64Array, c: Float64Array, w: number, h: number): { e: Flo
   return { e: e2, c: c2, mapW, mapH };
 }
 
+/** Slots of a ring: each sector's feather, inner side and outer side. */
+const SLOTS = 3 * SECTORS;
+
 /** A ring's taps as row runs, for prefix sums: per run its row offset, first and past-last column, slot. */
 interface RingRuns {
   row: Int32Array;
   from: Int32Array;
   to: Int32Array;
   slot: Uint8Array;
-  /** Cells per slot (feather sectors 0-7, their inner and outer sides 8-15). */
+  /** Cells per slot (feather sectors 0-7, their inner sides 8-15, their outer sides 16-23). */
   cells: Float64Array;
   reach: number;
 }
@@ -220,13 +230,13 @@ function ringRuns(radius: number, rowLength: number): RingRuns {
   const from: number[] = [];
   const to: number[] = [];
   const slot: number[] = [];
-  const cells = new Float64Array(2 * SECTORS);
+  const cells = new Float64Array(SLOTS);
   const slotOf = (dx: number, dy: number): number => {
     const d = Math.hypot(dx, dy) / radius;
-    const side = (d >= INNER[0] && d < INNER[1]) || (d >= OUTER[0] && d < OUTER[1]);
-    if (!side && !(d >= FEATHER[0] && d < FEATHER[1])) return -1;
+    const band = d >= FEATHER[0] && d < FEATHER[1] ? 0 : d >= INNER[0] && d < INNER[1] ? 1 : d >= OUTER[0] && d < OUTER[1] ? 2 : -1;
+    if (band < 0) return -1;
     const sector = Math.floor(((Math.atan2(dy, dx) + Math.PI) / (2 * Math.PI)) * SECTORS) % SECTORS;
-    return side ? SECTORS + sector : sector;
+    return band * SECTORS + sector;
   };
   for (let dy = -reach; dy <= reach; dy++) {
     let open = -1;
@@ -250,9 +260,9 @@ function ringRuns(radius: number, rowLength: number): RingRuns {
 
 /**
  * The ring of `radius` cells whose feather is quietest against its sides, as a robust z against the rings of that
- * radius in the map (the image's own chance dips set the scale); null when too few rings could be judged. `cells`:
- * the octave's row prefix sums of relative noise (`e`) and samples (`c`), and the samples per cell (`plain`). Rings
- * are judged on every second cell each way; around the quietest few, on every cell.
+ * radius in the map judged on as many sectors (the image's own chance dips set the scale); null when no pool had
+ * enough rings. `cells`: the octave's row prefix sums of relative noise (`e`) and samples (`c`), and the samples per
+ * cell (`plain`). Rings are judged on every second cell each way; around the quietest few of each pool, on every cell.
  */
 function strongestRing(
   cells: { e: Float64Array; c: Int32Array; plain: Float64Array },
@@ -265,37 +275,39 @@ function strongestRing(
   const { reach } = runs;
   if (2 * reach + 1 > Math.min(w, h)) return null;
   const { e: pe, c: pc, plain: c } = cells;
-  const sums = new Float64Array(2 * SECTORS);
-  const counts = new Float64Array(2 * SECTORS);
+  const enough = Float64Array.from(runs.cells, (n) => FULL_SHARE * n * samples);
   const dips = new Float64Array(SECTORS);
   // Rings judged run by run over all the given centres at once (one long loop per run is faster than a short one per
-  // ring). Each ring's statistic, NaN where it cannot be judged; `bases`: centres as offsets into the prefix rows.
-  const judge = (bases: Int32Array): Float64Array => {
+  // ring). Each ring's statistic and pool (-1 where it cannot be judged); `bases`: centres as offsets into the prefix
+  // rows.
+  const judge = (bases: Int32Array): { stats: Float64Array; pools: Int8Array } => {
     const n = bases.length;
-    const ringSums = new Float64Array(2 * SECTORS * n);
-    const ringCounts = new Int32Array(2 * SECTORS * n);
+    const sums = new Float64Array(SLOTS * n);
+    const counts = new Int32Array(SLOTS * n);
     for (let r = 0; r < runs.row.length; r++) {
       const offset = runs.slot[r] * n;
       const upper = runs.row[r] + runs.to[r];
       const lower = runs.row[r] + runs.from[r];
       for (let k = 0; k < n; k++) {
         const b = bases[k];
-        ringSums[offset + k] += pe[b + upper] - pe[b + lower];
-        ringCounts[offset + k] += pc[b + upper] - pc[b + lower];
+        sums[offset + k] += pe[b + upper] - pe[b + lower];
+        counts[offset + k] += pc[b + upper] - pc[b + lower];
       }
     }
     const stats = new Float64Array(n).fill(Number.NaN);
-    rings: for (let k = 0; k < n; k++) {
-      for (let s = 0; s < 2 * SECTORS; s++) {
-        sums[s] = ringSums[s * n + k];
-        counts[s] = ringCounts[s * n + k];
-        if (counts[s] < FULL_SHARE * runs.cells[s] * samples || sums[s] <= 0) continue rings;
+    const pools = new Int8Array(n).fill(-1);
+    for (let k = 0; k < n; k++) {
+      if (wholeRing(sums, counts, n, k, enough, dips)) {
+        stats[k] = dips[SECTORS - WEAKEST];
+        pools[k] = POOL_WHOLE;
+        continue;
       }
-      for (let s = 0; s < SECTORS; s++) dips[s] = Math.log(sums[s] / counts[s]) - Math.log(sums[SECTORS + s] / counts[SECTORS + s]);
-      dips.sort();
-      stats[k] = dips[SECTOR_RANK];
+      const used = partRing(sums, counts, n, k, enough, dips);
+      if (used < 0) continue;
+      stats[k] = dips[used - WEAKEST];
+      pools[k] = used;
     }
-    return stats;
+    return { stats, pools };
   };
   const offset = (cx: number, cy: number): number => cy * (w + 1) + cx;
   const centred = (cx: number, cy: number): boolean => c[cy * w + cx] >= 0.9 * samples;
@@ -309,45 +321,100 @@ function strongestRing(
       where.push(cy * w + cx);
     }
   }
-  const judged = judge(Int32Array.from(lattice));
-  const stats = new Float32Array(judged.length);
-  const at = new Int32Array(judged.length);
-  let m = 0;
-  judged.forEach((stat, k) => {
-    if (Number.isNaN(stat)) return;
-    stats[m] = stat;
-    at[m] = where[k];
-    m++;
-  });
-  if (m < MIN_RINGS) return null;
-  // The quietest rings on the coarse lattice, then their neighbours on the fine one.
-  const order = Array.from({ length: m }, (_, k) => k).sort((a, b) => stats[a] - stats[b]).slice(0, REFINE);
-  const near: number[] = [];
-  for (const k of order) {
-    const cx0 = at[k] % w;
-    const cy0 = Math.floor(at[k] / w);
-    for (let dy = -1; dy <= 1; dy++) {
-      for (let dx = -1; dx <= 1; dx++) {
-        const cx = cx0 + dx;
-        const cy = cy0 + dy;
-        if ((dx === 0 && dy === 0) || cx < reach || cy < reach || cx >= w - reach || cy >= h - reach || !centred(cx, cy)) continue;
-        near.push(cy * w + cx);
+  const coarse = judge(Int32Array.from(lattice));
+  let best: { z: number; cx: number; cy: number } | null = null;
+  for (let pool = MIN_SECTORS; pool <= POOL_WHOLE; pool++) {
+    const stats: number[] = [];
+    const at: number[] = [];
+    coarse.pools.forEach((p, k) => {
+      if (p !== pool) return;
+      stats.push(coarse.stats[k]);
+      at.push(where[k]);
+    });
+    const m = stats.length;
+    if (m < MIN_RINGS) continue;
+    // The quietest rings on the coarse lattice, then their neighbours on the fine one (judged in the same pool).
+    const order = Array.from({ length: m }, (_, k) => k).sort((a, b) => stats[a] - stats[b]).slice(0, REFINE);
+    const near: number[] = [];
+    for (const k of order) {
+      const cx0 = at[k] % w;
+      const cy0 = Math.floor(at[k] / w);
+      for (let dy = -1; dy <= 1; dy++) {
+        for (let dx = -1; dx <= 1; dx++) {
+          const cx = cx0 + dx;
+          const cy = cy0 + dy;
+          if ((dx === 0 && dy === 0) || cx < reach || cy < reach || cx >= w - reach || cy >= h - reach || !centred(cx, cy)) continue;
+          near.push(cy * w + cx);
+        }
       }
     }
+    let low = stats[order[0]];
+    let centre = at[order[0]];
+    const fine = judge(Int32Array.from(near, (i) => offset(i % w, Math.floor(i / w))));
+    fine.stats.forEach((stat, k) => {
+      if (fine.pools[k] === pool && stat < low) {
+        low = stat;
+        centre = near[k];
+      }
+    });
+    const values = Float32Array.from(stats);
+    const middle = quickSelect(values, m, m >> 1);
+    for (let k = 0; k < m; k++) values[k] = Math.abs(values[k] - middle);
+    const spread = 1.4826 * quickSelect(values, m, m >> 1);
+    const z = (middle - low) / Math.max(spread, 1e-6);
+    if (!best || z > best.z) best = { z, cx: centre % w, cy: Math.floor(centre / w) };
   }
-  let low = stats[order[0]];
-  let centre = at[order[0]];
-  judge(Int32Array.from(near, (i) => offset(i % w, Math.floor(i / w)))).forEach((stat, k) => {
-    if (stat < low) {
-      low = stat;
-      centre = near[k];
+  return best;
+}
+
+/** Pool of the rings whose every band lies on the breast (the others are pooled by their number of sectors). */
+const POOL_WHOLE = SECTORS + 1;
+
+/**
+ * Ring `k` wholly on the breast (`enough`: the samples each slot needs; a sector's two sides count together): its
+ * sector dips (log mean feather noise minus log mean side noise), sorted ascending into `dips`. False, and `dips`
+ * undefined, when any band sector falls short.
+ */
+function wholeRing(sums: Float64Array, counts: Int32Array, n: number, k: number, enough: Float64Array, dips: Float64Array): boolean {
+  for (let s = 0; s < SECTORS; s++) {
+    const feather = sums[s * n + k];
+    const featherCount = counts[s * n + k];
+    const inner = (SECTORS + s) * n + k;
+    const outer = (2 * SECTORS + s) * n + k;
+    const side = sums[inner] + sums[outer];
+    const sideCount = counts[inner] + counts[outer];
+    if (featherCount < enough[s] || feather <= 0 || sideCount < enough[SECTORS + s] + enough[2 * SECTORS + s] || side <= 0) return false;
+    dips[s] = Math.log(feather / featherCount) - Math.log(side / sideCount);
+  }
+  dips.sort();
+  return true;
+}
+
+/**
+ * Ring `k` partly off the breast: the dips, sorted ascending into the start of `dips`, of the sectors whose feather
+ * and at least one of its sides lie on the breast (each side judged alone); returns how many, or -1 when fewer than
+ * MIN_SECTORS.
+ */
+function partRing(sums: Float64Array, counts: Int32Array, n: number, k: number, enough: Float64Array, dips: Float64Array): number {
+  let used = 0;
+  for (let s = 0; s < SECTORS; s++) {
+    const feather = sums[s * n + k];
+    const featherCount = counts[s * n + k];
+    if (featherCount < enough[s] || feather <= 0) continue;
+    let side = 0;
+    let sideCount = 0;
+    for (let band = 1; band <= 2; band++) {
+      const slot = (band * SECTORS + s) * n + k;
+      if (counts[slot] < enough[band * SECTORS + s] || sums[slot] <= 0) continue;
+      side += sums[slot];
+      sideCount += counts[slot];
     }
-  });
-  const values = stats.subarray(0, m);
-  const middle = quickSelect(values, m, m >> 1);
-  for (let k = 0; k < m; k++) values[k] = Math.abs(values[k] - middle);
-  const spread = 1.4826 * quickSelect(values, m, m >> 1);
-  return { z: (middle - low) / Math.max(spread, 1e-6), cx: centre % w, cy: Math.floor(centre / w) };
+    if (sideCount === 0) continue;
+    dips[used++] = Math.log(feather / featherCount) - Math.log(side / sideCount);
+  }
+  if (used < MIN_SECTORS) return -1;
+  dips.subarray(0, used).sort();
+  return used;
 }
 
 /** Prefix sums along each row, `w + 1` per row (a leading zero). */

@@ -13,7 +13,7 @@ export const SIGNAL_METHODS = {
   squeeze: 'squeeze-v1',
   noise: 'noise-consistency-v4',
   texture: 'noise-texture-v3',
-  seam: 'blend-seam-v1',
+  seam: 'blend-seam-v2',
   residual: 'residual-v1',
   content: 'content-v2',
 } as const;
