@@ -18,7 +18,7 @@ describe('cadguard-calibrate', () => {
     const run = (await runCalibrate(24))!;
     assert(run.calibrate.exitCode === 0, `exit ${run.calibrate.exitCode}: ${run.calibrate.stderr}`);
     const integrity = run.manifest!.integrity!;
-    assert(Object.keys(integrity.signals).sort().join() === 'noise,seam,squeeze,texture', `signals ${Object.keys(integrity.signals)}`);
+    assert(Object.keys(integrity.signals).sort().join() === 'noise,seam,seamEdge,squeeze,texture', `signals ${Object.keys(integrity.signals)}`);
     const definitions = Object.entries(integrity.signals).map(([id, scale]) => `${id}: ${scale.definition}`).join(', ');
     // What the SDK computed is recorded, so that a later SDK or another model is not judged by this calibration.
     assert(

@@ -13,21 +13,32 @@ import { acquire, assert, sourceGrains } from './support/helpers.js';
 /** Phantom sizes, seeds and grains (test/support/helpers.ts), and each signal's value on it. */
 const phantoms = [
   { width: 1024, height: 1024, seed: 1, grain: 0, noise: 3.0172183781285282, texture: 0.691883386230619,
-    seam: 4.590999116606191 },
+    seam: 4.590999116606191, seamEdge: 3.716933741423776 },
   { width: 768, height: 1024, seed: 2, grain: 1, noise: 2.7007965547441417, texture: 0.7381182627879246,
-    seam: 4.6881401111522845 },
+    seam: 4.6881401111522845, seamEdge: 3.7111809395201205 },
   { width: 1024, height: 1280, seed: 3, grain: 2, noise: 2.6552937834975454, texture: 1.073809333881779,
-    seam: 4.083286276079432 },
+    seam: 4.083286276079432, seamEdge: 4.186923500978227 },
 ];
-const pinnedFor = { noise: 'noise-consistency-v4', texture: 'noise-texture-v3', seam: 'blend-seam-v2' } as const;
+const pinnedFor = { noise: 'noise-consistency-v4', texture: 'noise-texture-v3', seam: 'blend-seam-v3', seamEdge: 'blend-seam-edge-v1' } as const;
+/** The phantom with its right part off the breast (exactly 0), so that rings partly off it are judged (seamEdge). */
+function skinLine(image: Float32Array, width: number, height: number): Float32Array {
+  const cut = image.slice();
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
+    const dx = x / (width * 0.85);
+    const dy = (y - height / 2) / (height * 0.46);
+    if (dx * dx + dy * dy >= 1) cut[y * width + x] = 0;
+  }
+  return cut;
+}
 const compute = {
   noise: (image: Float32Array, width: number, height: number) => noiseConsistency(image, width, height).value,
   texture: (image: Float32Array, width: number, height: number) => noiseTexture(image, width, height).value,
   seam: (image: Float32Array, width: number, height: number) => blendSeam(image, width, height).value,
+  seamEdge: (image: Float32Array, width: number, height: number) => blendSeam(skinLine(image, width, height), width, height).edge,
 };
 
 describe('pixel signals keep the values their definitions were calibrated for', () => {
-  for (const id of ['noise', 'texture', 'seam'] as const) {
+  for (const id of ['noise', 'texture', 'seam', 'seamEdge'] as const) {
     it(`${id} (${pinnedFor[id]})`, () => {
       assert(
         SIGNAL_METHODS[id] === pinnedFor[id],

@@ -20,7 +20,7 @@ describe('clean images of sources the calibration never saw', () => {
 
   it('the bundled manifest is calibrated for every signal as this SDK computes it', async () => {
     const { integrity } = await guard.info();
-    assert(integrity.ready && Object.keys(integrity.signals).sort().join() === 'content,noise,residual,seam,squeeze,texture', JSON.stringify(integrity));
+    assert(integrity.ready && Object.keys(integrity.signals).sort().join() === 'content,noise,residual,seam,seamEdge,squeeze,texture', JSON.stringify(integrity));
   });
 
   it('the bundled guard shows clean 16-bit images whose background is exactly 0 (full-field detectors)', async () => {

@@ -50,7 +50,7 @@ const num = (x, digits = 3) => (x === null || x === undefined ? 'n/a' : x.toFixe
 const ci = ([low, high]) => `${pct(low)}-${pct(high)}`;
 
 /** The raw signals a report row carries, in the order the card lists them. */
-const SIGNALS = ['squeeze', 'noise', 'texture', 'seam', 'residual', 'content'];
+const SIGNALS = ['squeeze', 'noise', 'texture', 'seam', 'seamEdge', 'residual', 'content'];
 
 /** Each signal alone, raw value against the clean images: which one carries the detection of a family. */
 function signalAuc(rows, clean) {
@@ -221,10 +221,12 @@ function card(result, torch, adaptive, contentAdaptive) {
     '  a ring\'s dip is its feather\'s mean against its sides\' in each of 8 sectors, the third weakest of the 8 (a',
     '  vessel or an edge crossing it touches a few sectors, a seam runs all round); the value is the deepest ring\'s',
     '  dip in robust units of all rings of that radius in the same image (the image sets its own chance level), the',
-    '  largest over radii. A ring partly off the breast (a large paste near the skin line) is judged on the sectors',
-    '  whose feather and at least one side lie on it, if 6 or more, against the rings judged on as many (fewer',
-    '  sectors dip further by chance). Aimed at lesion transplants (models/train/seam_probe.py shows the dip at the',
+    '  largest over radii. Aimed at lesion transplants (models/train/seam_probe.py shows the dip at the',
     '  transplant\'s own circle). Its ring joins the heatmap.',
+    '- **Blend seam at the skin line** (`seamEdge`, from the same search): a ring partly off the breast (a large paste',
+    '  near the skin line) is judged on the sectors whose feather and at least one side lie on it, if 6 or more,',
+    '  against the rings judged on as many (fewer sectors dip further by chance); the deepest such ring is a signal',
+    '  of its own, calibrated apart: its clean tail is wider, and on one scale it would cost the whole rings theirs.',
     '- **Learned residual detector** (`cadguard-detector`, when present in the manifest): a small fully convolutional',
     '  network behind a fixed high-pass filter bank, on the classifier\'s tensor; score and tamper heatmap.',
     '- **Learned content detector** (`cadguard-content`, when present): the same kind of network, shorter, on the',

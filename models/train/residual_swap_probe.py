@@ -32,7 +32,7 @@ from attacks.diffprep import exact_tensor  # noqa: E402
 from attacks.onnx_torch import ShippedDetector  # noqa: E402
 from detector_val_probe import SIZE, read_image  # noqa: E402
 
-SIGNALS = ("squeeze", "noise", "texture", "seam", "residual", "content")
+SIGNALS = ("squeeze", "noise", "texture", "seam", "seamEdge", "residual", "content")
 
 
 def load(results: Path, folder: Path, detector) -> list[dict]:

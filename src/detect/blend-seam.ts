@@ -9,7 +9,9 @@
  *
  * A large paste near the skin line has no ring wholly on the breast. Such rings are judged on the sectors that are
  * (at least six of eight, each against whichever of its sides lies on the breast), in pools of their own: a ring
- * judged on fewer sectors dips further by chance, so it is compared only with rings judged on as many.
+ * judged on fewer sectors dips further by chance, so it is compared only with rings judged on as many. Their
+ * strongest z is a value of its own (`edge`), calibrated apart: its clean tail is wider, and on one scale it would
+ * cost the rings wholly on the breast their sensitivity.
  *
  * Limit: a ring's evidence grows with its length, so small pastes (radius under about 3 % of the image side) do not
  * stand out from the chance dips of a clean image; the search starts above that.
@@ -19,16 +21,30 @@ import { noiseTileGrid, quickSelect } from './noise-tiles.js';
 
 /** Result of {@link blendSeam}. */
 export interface BlendSeam {
-  /** The strongest ring's dip in robust units of the image's own rings of that radius (0 when none could be judged). */
+  /**
+   * The strongest ring wholly on the breast: its dip in robust units of the image's own rings of that radius (0 when
+   * none could be judged).
+   */
   value: number;
+  /** The same for the rings partly off the breast, against rings judged on as many sectors (0 when none could be). */
+  edge: number;
   /** The tiles inside the strongest ring, lit from z 5 to full at z 9, on the noise signals' tile grid. */
   map: Float32Array;
   mapWidth: number;
   mapHeight: number;
   /** Ring radii that could be judged (enough rings on the breast). */
   radii: number;
-  /** The strongest ring, in display pixels (null when no ring could be judged). */
-  ring: { x: number; y: number; radius: number } | null;
+  /** The strongest ring wholly on the breast, in display pixels (null when none could be judged). */
+  ring: SeamRing | null;
+  /** The strongest ring partly off the breast, in display pixels (null when none could be judged). */
+  edgeRing: SeamRing | null;
+}
+
+/** A ring's centre and radius, in display pixels. */
+export interface SeamRing {
+  x: number;
+  y: number;
+  radius: number;
 }
 
 /** Intensity bins of the noise-intensity relation, and the samples a bin needs to count. */
@@ -72,7 +88,8 @@ const MAP_SPAN = 4;
 /**
  * Computes the statistic on display values (row-major, [0, 1]); with `breast`, only pixels on the breast count.
  * Value: over ring radii from about 3 % to 22 % of the long side, the largest robust z of the ring whose middle is
- * quieter than its sides (6 of 8 sectors), against the rings of that radius in the image judged on as many sectors.
+ * quieter than its sides (6 of 8 sectors), against the rings of that radius in the image; `edge`: the same for the
+ * rings partly off the breast, against those judged on as many sectors.
  */
 export function blendSeam(display: Float32Array, width: number, height: number, breast?: BreastMask): BlendSeam {
   const scale = Math.max(width, height) / 1024;
@@ -80,7 +97,7 @@ export function blendSeam(display: Float32Array, width: number, height: number, 
   const cell = step * Math.max(1, Math.round((BASE_CELL * scale) / step));
   const perCell = (cell / step) ** 2;
   const grid = noiseTileGrid(width, height);
-  const empty: BlendSeam = { value: 0, map: new Float32Array(grid.mapWidth * grid.mapHeight), mapWidth: grid.mapWidth, mapHeight: grid.mapHeight, radii: 0, ring: null };
+  const empty: BlendSeam = { value: 0, edge: 0, map: new Float32Array(grid.mapWidth * grid.mapHeight), mapWidth: grid.mapWidth, mapHeight: grid.mapHeight, radii: 0, ring: null, edgeRing: null };
   const cellsW = Math.floor(width / cell);
   const cellsH = Math.floor(height / cell);
   if (cellsW < 8 || cellsH < 8) return empty;
@@ -127,7 +144,9 @@ export function blendSeam(display: Float32Array, width: number, height: number, 
     c[where[k]] += 1;
   }
 
+  // The strongest ring of each kind, and of either (it lights the map).
   let best = { z: 0, x: 0, y: 0, radius: 0 };
+  const strongest: { whole: typeof best; edge: typeof best } = { whole: { ...best }, edge: { ...best } };
   let judged = 0;
   let mapW = cellsW;
   let mapH = cellsH;
@@ -145,8 +164,11 @@ export function blendSeam(display: Float32Array, width: number, height: number, 
       const found = strongestRing(prefixed, mapW, mapH, radius, samples);
       if (!found) continue;
       judged++;
-      if (found.z > best.z) {
-        best = { z: found.z, x: (found.cx + 0.5) * octaveCell, y: (found.cy + 0.5) * octaveCell, radius: radius * octaveCell };
+      for (const kind of ['whole', 'edge'] as const) {
+        const ring = found[kind];
+        if (!ring || ring.z <= strongest[kind].z) continue;
+        strongest[kind] = { z: ring.z, x: (ring.cx + 0.5) * octaveCell, y: (ring.cy + 0.5) * octaveCell, radius: radius * octaveCell };
+        if (ring.z > best.z) best = strongest[kind];
       }
     }
   }
@@ -163,7 +185,9 @@ export function blendSeam(display: Float32Array, width: number, height: number, 
       }
     }
   }
-  return { ...empty, value: best.z, map, radii: judged, ring: best.radius > 0 ? { x: best.x, y: best.y, radius: best.radius } : null };
+  const located = ({ x, y, radius }: typeof best): SeamRing | null => (radius > 0 ? { x, y, radius } : null);
+  const { whole, edge } = strongest;
+  return { ...empty, value: whole.z, edge: edge.z, map, radii: judged, ring: located(whole), edgeRing: located(edge) };
 }
 
 /**
@@ -260,8 +284,8 @@ function ringRuns(radius: number, rowLength: number): RingRuns {
 
 /**
  * The ring of `radius` cells whose feather is quietest against its sides, as a robust z against the rings of that
- * radius in the map judged on as many sectors (the image's own chance dips set the scale); null when no pool had
- * enough rings. `cells`: the octave's row prefix sums of relative noise (`e`) and samples (`c`), and the samples per
+ * radius in the map judged on as many sectors (the image's own chance dips set the scale): the strongest wholly on
+ * the breast and the strongest partly off it, each null when no pool of its kind had enough rings; null when neither. `cells`: the octave's row prefix sums of relative noise (`e`) and samples (`c`), and the samples per
  * cell (`plain`). Rings are judged on every second cell each way; around the quietest few of each pool, on every cell.
  */
 function strongestRing(
@@ -270,7 +294,7 @@ function strongestRing(
   h: number,
   radius: number,
   samples: number,
-): { z: number; cx: number; cy: number } | null {
+): { whole: Ring | null; edge: Ring | null } | null {
   const runs = ringRuns(radius, w + 1);
   const { reach } = runs;
   if (2 * reach + 1 > Math.min(w, h)) return null;
@@ -322,7 +346,8 @@ function strongestRing(
     }
   }
   const coarse = judge(Int32Array.from(lattice));
-  let best: { z: number; cx: number; cy: number } | null = null;
+  let whole: Ring | null = null;
+  let edge: Ring | null = null;
   for (let pool = MIN_SECTORS; pool <= POOL_WHOLE; pool++) {
     const stats: number[] = [];
     const at: number[] = [];
@@ -362,9 +387,18 @@ function strongestRing(
     for (let k = 0; k < m; k++) values[k] = Math.abs(values[k] - middle);
     const spread = 1.4826 * quickSelect(values, m, m >> 1);
     const z = (middle - low) / Math.max(spread, 1e-6);
-    if (!best || z > best.z) best = { z, cx: centre % w, cy: Math.floor(centre / w) };
+    const ring = { z, cx: centre % w, cy: Math.floor(centre / w) };
+    if (pool === POOL_WHOLE) whole = ring;
+    else if (!edge || z > edge.z) edge = ring;
   }
-  return best;
+  return whole || edge ? { whole, edge } : null;
+}
+
+/** A ring's robust z and centre cell. */
+interface Ring {
+  z: number;
+  cx: number;
+  cy: number;
 }
 
 /** Pool of the rings whose every band lies on the breast (the others are pooled by their number of sectors). */

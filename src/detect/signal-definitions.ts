@@ -13,7 +13,8 @@ export const SIGNAL_METHODS = {
   squeeze: 'squeeze-v1',
   noise: 'noise-consistency-v4',
   texture: 'noise-texture-v3',
-  seam: 'blend-seam-v2',
+  seam: 'blend-seam-v3',
+  seamEdge: 'blend-seam-edge-v1',
   residual: 'residual-v1',
   content: 'content-v2',
 } as const;
@@ -37,6 +38,7 @@ export function signalDefinitions(manifest: Manifest): Record<string, string> {
     noise: signalDefinition('noise'),
     texture: signalDefinition('texture'),
     seam: signalDefinition('seam'),
+    seamEdge: signalDefinition('seamEdge'),
     ...(detector ? { residual: signalDefinition('residual', detector) } : {}),
     ...(content ? { content: signalDefinition('content', content) } : {}),
   };

@@ -3,7 +3,7 @@ import { SQUEEZE_VARIANTS, squeezeDisagreement, squeezedBatch } from '../detect/
 import { fuseIntegrity, type Integrity } from '../detect/integrity.js';
 import { noiseConsistency } from '../detect/noise-consistency.js';
 import { noiseTexture } from '../detect/noise-texture.js';
-import { blendSeam } from '../detect/blend-seam.js';
+import { blendSeam, type SeamRing } from '../detect/blend-seam.js';
 import { noiseTileGrid } from '../detect/noise-tiles.js';
 import { provenanceSignal } from '../detect/provenance.js';
 import { signalDefinitions } from '../detect/signal-definitions.js';
@@ -115,8 +115,10 @@ export async function checkImage(context: CheckContext, image: WireImage, expect
     signals.push({ id: 'texture', definition: definitions.texture, value: texture.value, flagged: false, ms: signalMs.texture, detail: `how much whiter than the image's own grain its whitest region's noise is (a filled-in patch is whiter), over ${texture.tiles} tiles` });
   }
   if (seam) {
-    const where = seam.ring ? `; strongest ring radius ${Math.round(seam.ring.radius)} px at (${Math.round(seam.ring.x)}, ${Math.round(seam.ring.y)})` : '';
-    signals.push({ id: 'seam', definition: definitions.seam, value: seam.value, flagged: false, ms: signalMs.seam, detail: `how much quieter than its sides the quietest ring of the breast's noise is (the feather of a pasted patch mixes two noises and halves their variance)${where}` });
+    const where = (ring: SeamRing | null) => (ring ? `; strongest ring radius ${Math.round(ring.radius)} px at (${Math.round(ring.x)}, ${Math.round(ring.y)})` : '');
+    // One search gives both values; its time is the seam's (seamEdge carries none, so per-signal times still add up).
+    signals.push({ id: 'seam', definition: definitions.seam, value: seam.value, flagged: false, ms: signalMs.seam, detail: `how much quieter than its sides the quietest ring of the breast's noise is (the feather of a pasted patch mixes two noises and halves their variance)${where(seam.ring)}` });
+    signals.push({ id: 'seamEdge', definition: definitions.seamEdge, value: seam.edge, flagged: false, detail: `the same for rings partly off the breast (a large paste at the skin line), judged on the sectors that lie on it${where(seam.edgeRing)}` });
   }
   if (result.detectorOutputs) {
     signals.push({ id: 'residual', definition: definitions.residual, value: result.detectorOutputs.score[0], flagged: false, ms: signalMs.residual, detail: 'learned detector on high-pass noise residuals' });
