@@ -28,7 +28,7 @@ export interface BlendSeam {
   value: number;
   /** The same for the rings partly off the breast, against rings judged on as many sectors (0 when none could be). */
   edge: number;
-  /** The tiles inside the strongest ring, lit from z 5 to full at z 9, on the noise signals' tile grid. */
+  /** The tiles inside the strongest ring of either kind, lit from z 5 to full at z 9, on the noise signals' tiles. */
   map: Float32Array;
   mapWidth: number;
   mapHeight: number;
@@ -285,7 +285,8 @@ function ringRuns(radius: number, rowLength: number): RingRuns {
 /**
  * The ring of `radius` cells whose feather is quietest against its sides, as a robust z against the rings of that
  * radius in the map judged on as many sectors (the image's own chance dips set the scale): the strongest wholly on
- * the breast and the strongest partly off it, each null when no pool of its kind had enough rings; null when neither. `cells`: the octave's row prefix sums of relative noise (`e`) and samples (`c`), and the samples per
+ * the breast and the strongest partly off it, each null when no pool of its kind had enough rings; null when
+ * neither. `cells`: the octave's row prefix sums of relative noise (`e`) and samples (`c`), and the samples per
  * cell (`plain`). Rings are judged on every second cell each way; around the quietest few of each pool, on every cell.
  */
 function strongestRing(
