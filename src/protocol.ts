@@ -209,7 +209,8 @@ export interface IntegritySignal {
   /**
    * Milliseconds this signal cost in the worker (`squeeze`: squeezing and the squeezed classifier runs; `residual`:
    * the detector run; `content`: the content model over the full-resolution tiles that hold breast; `noise`: the
-   * statistic and the display values it reads), to set against `timings.classify`.
+   * statistic and the display values it reads; `seam`: the ring search, which also gives `seamEdge`, so that one has
+   * none), to set against `timings.classify`.
    */
   ms?: number;
 }
