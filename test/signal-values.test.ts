@@ -8,7 +8,7 @@ import { blendSeam } from '../src/detect/blend-seam.js';
 import { noiseConsistency } from '../src/detect/noise-consistency.js';
 import { noiseTexture } from '../src/detect/noise-texture.js';
 import { SIGNAL_METHODS } from '../src/detect/signal-definitions.js';
-import { acquire, assert, sourceGrains } from './support/helpers.js';
+import { acquire, assert, skinLine, sourceGrains } from './support/helpers.js';
 
 /** Phantom sizes, seeds and grains (test/support/helpers.ts), and each signal's value on it. */
 const phantoms = [
@@ -20,16 +20,6 @@ const phantoms = [
     seam: 4.083286276079432, seamEdge: 4.186923500978227 },
 ];
 const pinnedFor = { noise: 'noise-consistency-v4', texture: 'noise-texture-v3', seam: 'blend-seam-v3', seamEdge: 'blend-seam-edge-v1' } as const;
-/** The phantom with its right part off the breast (exactly 0), so that rings partly off it are judged (seamEdge). */
-function skinLine(image: Float32Array, width: number, height: number): Float32Array {
-  const cut = image.slice();
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
-    const dx = x / (width * 0.85);
-    const dy = (y - height / 2) / (height * 0.46);
-    if (dx * dx + dy * dy >= 1) cut[y * width + x] = 0;
-  }
-  return cut;
-}
 const compute = {
   noise: (image: Float32Array, width: number, height: number) => noiseConsistency(image, width, height).value,
   texture: (image: Float32Array, width: number, height: number) => noiseTexture(image, width, height).value,

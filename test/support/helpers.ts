@@ -265,3 +265,45 @@ export function lowResolutionScan(width: number, height: number, seed: number, n
   }
   return out;
 }
+
+/**
+ * A lesion transplant as attacks/content.py makes it: a disk of `donor` (same source, another patient) pasted into
+ * `target` at (cx, cy), its mean matched to the target's ring, blended over a feather of 0.4 radius.
+ */
+export function transplant(target: Float32Array, donor: Float32Array, width: number, cx: number, cy: number, radius: number, bits: number): Float32Array {
+  const feather = 0.4 * radius;
+  const reach = Math.ceil(radius + feather);
+  let ringTarget = 0;
+  let ringDonor = 0;
+  let n = 0;
+  for (let y = cy - 1.5 * radius; y <= cy + 1.5 * radius; y++) for (let x = cx - 1.5 * radius; x <= cx + 1.5 * radius; x++) {
+    const d = Math.hypot(x - cx, y - cy);
+    if (d <= reach || d > 1.5 * radius) continue;
+    ringTarget += target[y * width + x];
+    ringDonor += donor[y * width + x];
+    n++;
+  }
+  const shift = (ringTarget - ringDonor) / n;
+  const levels = 2 ** bits - 1;
+  const out = target.slice();
+  for (let y = cy - reach; y <= cy + reach; y++) for (let x = cx - reach; x <= cx + reach; x++) {
+    const w = Math.min(1, Math.max(0, (radius + feather - Math.hypot(x - cx, y - cy)) / feather));
+    const i = y * width + x;
+    out[i] = Math.round(Math.min(1, Math.max(0, w * (donor[i] + shift) + (1 - w) * target[i])) * levels) / levels;
+  }
+  return out;
+}
+
+/**
+ * The image with everything outside an ellipse through its right part set to exactly 0 (a detector's empty background):
+ * the breast ends there, so a ring near that skin line lies partly off it.
+ */
+export function skinLine(image: Float32Array, width: number, height: number): Float32Array {
+  const cut = image.slice();
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
+    const dx = x / (width * 0.85);
+    const dy = (y - height / 2) / (height * 0.46);
+    if (dx * dx + dy * dy >= 1) cut[y * width + x] = 0;
+  }
+  return cut;
+}
