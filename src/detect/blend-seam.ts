@@ -144,9 +144,9 @@ export function blendSeam(display: Float32Array, width: number, height: number, 
     c[where[k]] += 1;
   }
 
-  // The strongest ring of each kind, and of either (it lights the map).
-  let best = { z: 0, x: 0, y: 0, radius: 0 };
-  const strongest: { whole: typeof best; edge: typeof best } = { whole: { ...best }, edge: { ...best } };
+  // The strongest ring of each kind (z 0 and radius 0 until one is found).
+  const none = { z: 0, x: 0, y: 0, radius: 0 };
+  const strongest = { whole: none, edge: none };
   let judged = 0;
   let mapW = cellsW;
   let mapH = cellsH;
@@ -168,11 +168,13 @@ export function blendSeam(display: Float32Array, width: number, height: number, 
         const ring = found[kind];
         if (!ring || ring.z <= strongest[kind].z) continue;
         strongest[kind] = { z: ring.z, x: (ring.cx + 0.5) * octaveCell, y: (ring.cy + 0.5) * octaveCell, radius: radius * octaveCell };
-        if (ring.z > best.z) best = strongest[kind];
       }
     }
   }
   if (judged === 0) return empty;
+  const { whole, edge } = strongest;
+  // The stronger kind lights the map.
+  const best = edge.z > whole.z ? edge : whole;
   const map = empty.map;
   const light = Math.min(1, Math.max(0, (best.z - MAP_FROM) / MAP_SPAN));
   if (light > 0) {
@@ -185,8 +187,7 @@ export function blendSeam(display: Float32Array, width: number, height: number, 
       }
     }
   }
-  const located = ({ x, y, radius }: typeof best): SeamRing | null => (radius > 0 ? { x, y, radius } : null);
-  const { whole, edge } = strongest;
+  const located = ({ x, y, radius }: typeof none): SeamRing | null => (radius > 0 ? { x, y, radius } : null);
   return { ...empty, value: whole.z, edge: edge.z, map, radii: judged, ring: located(whole), edgeRing: located(edge) };
 }
 
