@@ -18,6 +18,7 @@
  */
 import type { BreastMask } from '../image/preprocess.js';
 import { noiseTileGrid, quickSelect } from './noise-tiles.js';
+import { RingSums } from './ring-sums.js';
 
 /** Result of {@link blendSeam}. */
 export interface BlendSeam {
@@ -157,7 +158,7 @@ export function blendSeam(display: Float32Array, width: number, height: number, 
       samples *= 4;
     }
     const octaveCell = cell << octave;
-    const prefixed = { e: rowPrefix(e, mapW, mapH), c: Int32Array.from(rowPrefix(c, mapW, mapH)), plain: c };
+    const prefixed = { sums: new RingSums(rowPrefix(e, c, mapW, mapH)), plain: c };
     for (let j = 0; j < RADII_PER_OCTAVE; j++) {
       const radius = FIRST_RADIUS * RADIUS_STEP ** j;
       if (radius * octaveCell > Math.min(width, height) / 4) continue;
@@ -291,7 +292,7 @@ function ringRuns(radius: number, rowLength: number): RingRuns {
  * cell (`plain`). Rings are judged on every second cell each way; around the quietest few of each pool, on every cell.
  */
 function strongestRing(
-  cells: { e: Float64Array; c: Int32Array; plain: Float64Array },
+  cells: { sums: RingSums; plain: Float64Array },
   w: number,
   h: number,
   radius: number,
@@ -300,35 +301,34 @@ function strongestRing(
   const runs = ringRuns(radius, w + 1);
   const { reach } = runs;
   if (2 * reach + 1 > Math.min(w, h)) return null;
-  const { e: pe, c: pc, plain: c } = cells;
+  const { sums, plain: c } = cells;
   const enough = Float64Array.from(runs.cells, (n) => FULL_SHARE * n * samples);
   const dips = new Float64Array(SECTORS);
-  // Rings judged run by run over all the given centres at once (one long loop per run is faster than a short one per
-  // ring). Each ring's statistic and pool (-1 where it cannot be judged); `bases`: centres as offsets into the prefix
-  // rows.
+  // Runs grouped by slot, in their order within each (a slot's sum adds its runs in that order), ends relative to a
+  // centre in prefix entries.
+  const order = Array.from(runs.slot.keys()).sort((a, b) => runs.slot[a] - runs.slot[b] || a - b);
+  const slotEnd = new Int32Array(SLOTS + 1);
+  for (const slot of runs.slot) slotEnd[slot + 1]++;
+  for (let s = 0; s < SLOTS; s++) slotEnd[s + 1] += slotEnd[s];
+  const slotRuns = {
+    lower: Int32Array.from(order, (r) => runs.row[r] + runs.from[r]),
+    upper: Int32Array.from(order, (r) => runs.row[r] + runs.to[r]),
+    slotEnd,
+  };
+  // Each ring's statistic and pool (-1 where it cannot be judged); `bases`: centres as offsets into the prefix rows.
   const judge = (bases: Int32Array): { stats: Float64Array; pools: Int8Array } => {
     const n = bases.length;
-    const sums = new Float64Array(SLOTS * n);
-    const counts = new Int32Array(SLOTS * n);
-    for (let r = 0; r < runs.row.length; r++) {
-      const offset = runs.slot[r] * n;
-      const upper = runs.row[r] + runs.to[r];
-      const lower = runs.row[r] + runs.from[r];
-      for (let k = 0; k < n; k++) {
-        const b = bases[k];
-        sums[offset + k] += pe[b + upper] - pe[b + lower];
-        counts[offset + k] += pc[b + upper] - pc[b + lower];
-      }
-    }
+    const pairs = sums.sums(slotRuns, bases);
     const stats = new Float64Array(n).fill(Number.NaN);
     const pools = new Int8Array(n).fill(-1);
     for (let k = 0; k < n; k++) {
-      if (wholeRing(sums, counts, n, k, enough, dips)) {
+      const at = 2 * SLOTS * k;
+      if (wholeRing(pairs, at, enough, dips)) {
         stats[k] = dips[SECTORS - WEAKEST];
         pools[k] = POOL_WHOLE;
         continue;
       }
-      const used = partRing(sums, counts, n, k, enough, dips);
+      const used = partRing(pairs, at, enough, dips);
       if (used < 0) continue;
       stats[k] = dips[used - WEAKEST];
       pools[k] = used;
@@ -361,7 +361,7 @@ function strongestRing(
     const m = stats.length;
     if (m < MIN_RINGS) continue;
     // The quietest rings on the coarse lattice, then their neighbours on the fine one (judged in the same pool).
-    const order = Array.from({ length: m }, (_, k) => k).sort((a, b) => stats[a] - stats[b]).slice(0, REFINE);
+    const order = quietest(stats, REFINE);
     const near: number[] = [];
     for (const k of order) {
       const cx0 = at[k] % w;
@@ -411,18 +411,18 @@ const POOL_WHOLE = SECTORS + 1;
  * sector dips (log mean feather noise minus log mean side noise), sorted ascending into `dips`. False, and `dips`
  * undefined, when any band sector falls short.
  */
-function wholeRing(sums: Float64Array, counts: Int32Array, n: number, k: number, enough: Float64Array, dips: Float64Array): boolean {
+function wholeRing(pairs: Float64Array, at: number, enough: Float64Array, dips: Float64Array): boolean {
   for (let s = 0; s < SECTORS; s++) {
-    const feather = sums[s * n + k];
-    const featherCount = counts[s * n + k];
-    const inner = (SECTORS + s) * n + k;
-    const outer = (2 * SECTORS + s) * n + k;
-    const side = sums[inner] + sums[outer];
-    const sideCount = counts[inner] + counts[outer];
+    const feather = pairs[at + 2 * s];
+    const featherCount = pairs[at + 2 * s + 1];
+    const inner = at + 2 * (SECTORS + s);
+    const outer = at + 2 * (2 * SECTORS + s);
+    const side = pairs[inner] + pairs[outer];
+    const sideCount = pairs[inner + 1] + pairs[outer + 1];
     if (featherCount < enough[s] || feather <= 0 || sideCount < enough[SECTORS + s] + enough[2 * SECTORS + s] || side <= 0) return false;
     dips[s] = Math.log(feather / featherCount) - Math.log(side / sideCount);
   }
-  dips.sort();
+  sortAscending(dips, SECTORS);
   return true;
 }
 
@@ -431,36 +431,69 @@ function wholeRing(sums: Float64Array, counts: Int32Array, n: number, k: number,
  * and at least one of its sides lie on the breast (each side judged alone); returns how many, or -1 when fewer than
  * MIN_SECTORS.
  */
-function partRing(sums: Float64Array, counts: Int32Array, n: number, k: number, enough: Float64Array, dips: Float64Array): number {
+function partRing(pairs: Float64Array, at: number, enough: Float64Array, dips: Float64Array): number {
   let used = 0;
   for (let s = 0; s < SECTORS; s++) {
-    const feather = sums[s * n + k];
-    const featherCount = counts[s * n + k];
+    const feather = pairs[at + 2 * s];
+    const featherCount = pairs[at + 2 * s + 1];
     if (featherCount < enough[s] || feather <= 0) continue;
     let side = 0;
     let sideCount = 0;
     for (let band = 1; band <= 2; band++) {
-      const slot = (band * SECTORS + s) * n + k;
-      if (counts[slot] < enough[band * SECTORS + s] || sums[slot] <= 0) continue;
-      side += sums[slot];
-      sideCount += counts[slot];
+      const slot = at + 2 * (band * SECTORS + s);
+      if (pairs[slot + 1] < enough[band * SECTORS + s] || pairs[slot] <= 0) continue;
+      side += pairs[slot];
+      sideCount += pairs[slot + 1];
     }
     if (sideCount === 0) continue;
     dips[used++] = Math.log(feather / featherCount) - Math.log(side / sideCount);
   }
   if (used < MIN_SECTORS) return -1;
-  dips.subarray(0, used).sort();
+  sortAscending(dips, used);
   return used;
 }
 
-/** Prefix sums along each row, `w + 1` per row (a leading zero). */
-function rowPrefix(v: Float64Array, w: number, h: number): Float64Array {
-  const p = new Float64Array((w + 1) * h);
+/**
+ * Indices of the `count` smallest values, smallest first, ties in index order (a stable sort's first `count`, without
+ * sorting them all).
+ */
+function quietest(values: readonly number[], count: number): number[] {
+  const chosen: number[] = [];
+  for (let k = 0; k < values.length; k++) {
+    const value = values[k];
+    if (chosen.length === count && value >= values[chosen[count - 1]]) continue;
+    let at = chosen.length;
+    while (at > 0 && values[chosen[at - 1]] > value) at--;
+    chosen.splice(at, 0, k);
+    if (chosen.length > count) chosen.pop();
+  }
+  return chosen;
+}
+
+/** Insertion sort of the first `n` values (a ring's few dips; finite). */
+function sortAscending(values: Float64Array, n: number): void {
+  for (let i = 1; i < n; i++) {
+    const value = values[i];
+    let j = i;
+    for (; j > 0 && values[j - 1] > value; j--) values[j] = values[j - 1];
+    values[j] = value;
+  }
+}
+
+/**
+ * Prefix sums along each row, `w + 1` per row (a leading zero), of the noise sums and the sample counts interleaved
+ * (a run's two sums are read from one place).
+ */
+function rowPrefix(e: Float64Array, c: Float64Array, w: number, h: number): Float64Array {
+  const p = new Float64Array(2 * (w + 1) * h);
   for (let y = 0; y < h; y++) {
     let sum = 0;
+    let count = 0;
     for (let x = 0; x < w; x++) {
-      sum += v[y * w + x];
-      p[y * (w + 1) + x + 1] = sum;
+      sum += e[y * w + x];
+      count += c[y * w + x];
+      p[2 * (y * (w + 1) + x + 1)] = sum;
+      p[2 * (y * (w + 1) + x + 1) + 1] = count;
     }
   }
   return p;

@@ -1,0 +1,82 @@
+/**
+ * The blend seam's innermost loop on a small WebAssembly kernel (wasm/ring-sums.wat, compiled into
+ * ring-sums-wasm.ts): each candidate ring's per-slot noise sum and sample count, read off row prefix sums. It is the
+ * bulk of the blend seam's cost, and a browser worker reads typed arrays far slower than WebAssembly reads its
+ * memory. The kernel adds the same doubles in the same order as the loop it replaced, so the values are
+ * bit-identical. It needs WebAssembly SIMD, as onnxruntime-web's own runtime does, and `'wasm-unsafe-eval'` under a
+ * Content-Security-Policy, as the runtime does; it is compiled from bytes in the bundle (nothing is fetched).
+ */
+import { RING_SUMS_WASM } from './ring-sums-wasm.js';
+
+interface Kernel {
+  memory: WebAssembly.Memory;
+  ringSums(bases: number, n: number, lower: number, upper: number, slotEnd: number, slots: number, out: number): void;
+}
+
+const PAGE = 65536;
+let kernel: Kernel | null = null;
+
+/** The kernel, compiled on first use (a few hundred bytes: synchronous compilation is allowed in a worker). */
+function ringKernel(): Kernel {
+  if (!kernel) {
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(RING_SUMS_WASM));
+    kernel = instance.exports as unknown as Kernel;
+  }
+  return kernel;
+}
+
+/** A ring's runs, grouped by slot: each run's ends relative to a centre, in prefix entries (pairs); where each slot's end. */
+export interface SlotRuns {
+  lower: Int32Array;
+  upper: Int32Array;
+  /** slotEnd[s + 1]: the end of slot s's runs (slotEnd[0] = 0). */
+  slotEnd: Int32Array;
+}
+
+/**
+ * One octave's interleaved row prefix sums (noise sum, sample count) held in the kernel's memory, judged radius after
+ * radius. The kernel's memory grows to the largest image seen and is kept (at 1,024 cells a side, a few MB).
+ */
+export class RingSums {
+  private readonly bytes: number;
+
+  /** Copies `prefix` (pairs, as blend-seam.ts lays them out) into the kernel's memory. */
+  constructor(prefix: Float64Array) {
+    this.bytes = prefix.byteLength;
+    const { memory } = ringKernel();
+    reserve(memory, this.bytes);
+    new Float64Array(memory.buffer, 0, prefix.length).set(prefix);
+  }
+
+  /**
+   * Per-slot (sum, count) pairs of the rings at `bases` (centres as pair offsets into the prefix rows): `slots`
+   * pairs per centre, centre after centre. The view is valid until the next call.
+   */
+  sums(runs: SlotRuns, bases: Int32Array): Float64Array {
+    const slots = runs.slotEnd.length - 1;
+    const k = ringKernel();
+    const n = bases.length;
+    const at = (offset: number): number => Math.ceil(offset / 16) * 16;
+    const lower = at(this.bytes);
+    const upper = at(lower + 4 * runs.lower.length);
+    const slotEnd = at(upper + 4 * runs.upper.length);
+    const basesAt = at(slotEnd + 4 * runs.slotEnd.length);
+    const out = at(basesAt + 4 * n);
+    reserve(k.memory, out + 16 * slots * n);
+    const buffer = k.memory.buffer;
+    // Byte offsets: a pair is 16 bytes.
+    const i32 = (offset: number, length: number): Int32Array => new Int32Array(buffer, offset, length);
+    i32(lower, runs.lower.length).set(runs.lower.map((v) => 16 * v));
+    i32(upper, runs.upper.length).set(runs.upper.map((v) => 16 * v));
+    i32(slotEnd, runs.slotEnd.length).set(runs.slotEnd);
+    i32(basesAt, n).set(bases.map((v) => 16 * v));
+    k.ringSums(basesAt, n, lower, upper, slotEnd, slots, out);
+    return new Float64Array(buffer, out, 2 * slots * n);
+  }
+}
+
+/** Grows the memory to at least `bytes`. */
+function reserve(memory: WebAssembly.Memory, bytes: number): void {
+  const missing = Math.ceil(bytes / PAGE) - memory.buffer.byteLength / PAGE;
+  if (missing > 0) memory.grow(missing);
+}
