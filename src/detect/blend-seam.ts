@@ -303,7 +303,7 @@ function strongestRing(
   if (2 * reach + 1 > Math.min(w, h)) return null;
   const { sums, plain: c } = cells;
   const enough = Float64Array.from(runs.cells, (n) => FULL_SHARE * n * samples);
-  const dips = new Float64Array(SECTORS);
+  const sectors = sectorScratch();
   // Runs grouped by slot, in their order within each (a slot's sum adds its runs in that order), ends relative to a
   // centre in prefix entries.
   const order = Array.from(runs.slot.keys()).sort((a, b) => runs.slot[a] - runs.slot[b] || a - b);
@@ -323,14 +323,14 @@ function strongestRing(
     const pools = new Int8Array(n).fill(-1);
     for (let k = 0; k < n; k++) {
       const at = 2 * SLOTS * k;
-      if (wholeRing(pairs, at, enough, dips)) {
-        stats[k] = dips[SECTORS - WEAKEST];
+      if (wholeRing(pairs, at, enough, sectors)) {
+        stats[k] = dipAt(sectors, SECTORS, SECTORS - WEAKEST);
         pools[k] = POOL_WHOLE;
         continue;
       }
-      const used = partRing(pairs, at, enough, dips);
+      const used = partRing(pairs, at, enough, sectors);
       if (used < 0) continue;
-      stats[k] = dips[used - WEAKEST];
+      stats[k] = dipAt(sectors, used, used - WEAKEST);
       pools[k] = used;
     }
     return { stats, pools };
@@ -407,11 +407,25 @@ interface Ring {
 const POOL_WHOLE = SECTORS + 1;
 
 /**
- * Ring `k` wholly on the breast (`enough`: the samples each slot needs; a sector's two sides count together): its
- * sector dips (log mean feather noise minus log mean side noise), sorted ascending into `dips`. False, and `dips`
- * undefined, when any band sector falls short.
+ * A ring's judged sectors: mean feather noise, mean side noise, and their ratio (what orders the sectors' dips; the
+ * log is taken only of the one that becomes the statistic).
  */
-function wholeRing(pairs: Float64Array, at: number, enough: Float64Array, dips: Float64Array): boolean {
+interface Sectors {
+  feather: Float64Array;
+  side: Float64Array;
+  ratio: Float64Array;
+  order: Int32Array;
+}
+
+function sectorScratch(): Sectors {
+  return { feather: new Float64Array(SECTORS), side: new Float64Array(SECTORS), ratio: new Float64Array(SECTORS), order: new Int32Array(SECTORS) };
+}
+
+/**
+ * The ring at `at` in `pairs` wholly on the breast (`enough`: the samples each slot needs; a sector's two sides count
+ * together): its sectors' means into `sectors`. False, and `sectors` undefined, when any band sector falls short.
+ */
+function wholeRing(pairs: Float64Array, at: number, enough: Float64Array, sectors: Sectors): boolean {
   for (let s = 0; s < SECTORS; s++) {
     const feather = pairs[at + 2 * s];
     const featherCount = pairs[at + 2 * s + 1];
@@ -420,18 +434,17 @@ function wholeRing(pairs: Float64Array, at: number, enough: Float64Array, dips: 
     const side = pairs[inner] + pairs[outer];
     const sideCount = pairs[inner + 1] + pairs[outer + 1];
     if (featherCount < enough[s] || feather <= 0 || sideCount < enough[SECTORS + s] + enough[2 * SECTORS + s] || side <= 0) return false;
-    dips[s] = Math.log(feather / featherCount) - Math.log(side / sideCount);
+    judged(sectors, s, feather / featherCount, side / sideCount);
   }
-  sortAscending(dips, SECTORS);
   return true;
 }
 
 /**
- * Ring `k` partly off the breast: the dips, sorted ascending into the start of `dips`, of the sectors whose feather
- * and at least one of its sides lie on the breast (each side judged alone); returns how many, or -1 when fewer than
- * MIN_SECTORS.
+ * The ring at `at` in `pairs` partly off the breast: the means, into the start of `sectors`, of the sectors whose
+ * feather and at least one of its sides lie on the breast (each side judged alone); returns how many, or -1 when
+ * fewer than MIN_SECTORS.
  */
-function partRing(pairs: Float64Array, at: number, enough: Float64Array, dips: Float64Array): number {
+function partRing(pairs: Float64Array, at: number, enough: Float64Array, sectors: Sectors): number {
   let used = 0;
   for (let s = 0; s < SECTORS; s++) {
     const feather = pairs[at + 2 * s];
@@ -446,11 +459,30 @@ function partRing(pairs: Float64Array, at: number, enough: Float64Array, dips: F
       sideCount += pairs[slot + 1];
     }
     if (sideCount === 0) continue;
-    dips[used++] = Math.log(feather / featherCount) - Math.log(side / sideCount);
+    judged(sectors, used++, feather / featherCount, side / sideCount);
   }
-  if (used < MIN_SECTORS) return -1;
-  sortAscending(dips, used);
-  return used;
+  return used < MIN_SECTORS ? -1 : used;
+}
+
+function judged(sectors: Sectors, k: number, feather: number, side: number): void {
+  sectors.feather[k] = feather;
+  sectors.side[k] = side;
+  sectors.ratio[k] = feather / side;
+}
+
+/**
+ * The dip (log mean feather noise minus log mean side noise) at `rank` in ascending order among the first `n`
+ * sectors. They are ordered by their ratio of means, which the log keeps in order, so only one pair of logs is taken.
+ */
+function dipAt(sectors: Sectors, n: number, rank: number): number {
+  const { ratio, order } = sectors;
+  for (let i = 0; i < n; i++) {
+    let j = i;
+    for (; j > 0 && ratio[order[j - 1]] > ratio[i]; j--) order[j] = order[j - 1];
+    order[j] = i;
+  }
+  const k = order[rank];
+  return Math.log(sectors.feather[k]) - Math.log(sectors.side[k]);
 }
 
 /**
@@ -468,16 +500,6 @@ function quietest(values: readonly number[], count: number): number[] {
     if (chosen.length > count) chosen.pop();
   }
   return chosen;
-}
-
-/** Insertion sort of the first `n` values (a ring's few dips; finite). */
-function sortAscending(values: Float64Array, n: number): void {
-  for (let i = 1; i < n; i++) {
-    const value = values[i];
-    let j = i;
-    for (; j > 0 && values[j - 1] > value; j--) values[j] = values[j - 1];
-    values[j] = value;
-  }
 }
 
 /**
