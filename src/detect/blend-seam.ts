@@ -103,38 +103,7 @@ export function blendSeam(display: Float32Array, width: number, height: number, 
   const cellsH = Math.floor(height / cell);
   if (cellsW < 8 || cellsH < 8) return empty;
 
-  // Samples: the size of the 3x3 noise residual (Immerkaer's mask: it cancels a local plane, keeps the pixel noise),
-  // its intensity bin (the 3x3 mean), its cell.
-  const capacity = Math.ceil(width / step) * Math.ceil(height / step);
-  const size = new Float32Array(capacity);
-  const bin = new Uint8Array(capacity);
-  const where = new Int32Array(capacity);
-  const perBin = new Int32Array(BINS);
-  let n = 0;
-  const xEnd = Math.min(width - 1, cellsW * cell);
-  const maskColumn = breast ? Int32Array.from({ length: width }, (_, x) => Math.min(breast.width - 1, Math.floor(x / breast.block))) : null;
-  for (let y = 1; y < Math.min(height - 1, cellsH * cell); y += step) {
-    const up = (y - 1) * width;
-    const mid = y * width;
-    const down = (y + 1) * width;
-    const cellRow = ((y / cell) | 0) * cellsW;
-    const maskRow = breast ? Math.min(breast.height - 1, Math.floor(y / breast.block)) * breast.width : 0;
-    for (let x = 1; x < xEnd; x += step) {
-      if (breast && maskColumn && breast.mask[maskRow + maskColumn[x]] !== 1) continue;
-      const a = display[up + x - 1], b = display[up + x], c = display[up + x + 1];
-      const d = display[mid + x - 1], e = display[mid + x], f = display[mid + x + 1];
-      const g = display[down + x - 1], h = display[down + x], i = display[down + x + 1];
-      // A clipped tap measures the edge of the background or of a saturated label, not noise.
-      if (a <= 0 || b <= 0 || c <= 0 || d <= 0 || e <= 0 || f <= 0 || g <= 0 || h <= 0 || i <= 0) continue;
-      if (a >= 1 || b >= 1 || c >= 1 || d >= 1 || e >= 1 || f >= 1 || g >= 1 || h >= 1 || i >= 1) continue;
-      const k = Math.min(BINS - 1, Math.floor(((a + b + c + d + e + f + g + h + i) / 9) * BINS));
-      size[n] = Math.abs(a + c + g + i - 2 * (b + d + f + h) + 4 * e);
-      bin[n] = k;
-      where[n] = cellRow + ((x / cell) | 0);
-      perBin[k]++;
-      n++;
-    }
-  }
+  const { size, bin, where, perBin, n } = noiseSamples(display, width, height, step, cell, cellsW, cellsH, breast);
   const expected = binMedians(size, bin, n, perBin);
   if (!expected) return empty;
 
@@ -190,6 +159,77 @@ export function blendSeam(display: Float32Array, width: number, height: number, 
   }
   const located = ({ x, y, radius }: typeof none): SeamRing | null => (radius > 0 ? { x, y, radius } : null);
   return { ...empty, value: whole.z, edge: edge.z, map, radii: judged, ring: located(whole), edgeRing: located(edge) };
+}
+
+/** Residual samples of {@link blendSeam}: every `step`-th pixel each way within whole cells, on the breast and unclipped. */
+interface NoiseSamples {
+  /** |residual| of each sample. */
+  size: Float32Array;
+  /** Its intensity bin. */
+  bin: Uint8Array;
+  /** Its cell (row-major, `cellsW` a row). */
+  where: Int32Array;
+  /** Samples per bin. */
+  perBin: Int32Array;
+  /** Samples taken. */
+  n: number;
+}
+
+function noiseSamples(display: Float32Array, width: number, height: number, step: number, cell: number, cellsW: number, cellsH: number, breast?: BreastMask): NoiseSamples {
+  // The size of the 3x3 noise residual (Immerkaer's mask: it cancels a local plane, keeps the pixel noise),
+  // its intensity bin (the 3x3 mean), its cell.
+  const capacity = Math.ceil(width / step) * Math.ceil(height / step);
+  const size = new Float32Array(capacity);
+  const bin = new Uint8Array(capacity);
+  const where = new Int32Array(capacity);
+  const perBin = new Int32Array(BINS);
+  let n = 0;
+  const xEnd = Math.min(width - 1, cellsW * cell);
+  const maskColumn = breast ? Int32Array.from({ length: width }, (_, x) => Math.min(breast.width - 1, Math.floor(x / breast.block))) : null;
+  for (let y = 1; y < Math.min(height - 1, cellsH * cell); y += step) {
+    const up = (y - 1) * width;
+    const mid = y * width;
+    const down = (y + 1) * width;
+    const cellRow = ((y / cell) | 0) * cellsW;
+    const maskRow = breast ? Math.min(breast.height - 1, Math.floor(y / breast.block)) * breast.width : 0;
+    // The 3x3 window slides when the step is 1: each pixel loads one new column (and judges its clipping) instead of
+    // nine taps. `at`: the x whose window the taps hold.
+    let a = 0, b = 0, c = 0, d = 0, e = 0, f = 0, g = 0, h = 0, i = 0;
+    let leftOk = false;
+    let midOk = false;
+    let rightOk = false;
+    let at = -2;
+    for (let x = 1; x < xEnd; x += step) {
+      if (breast && maskColumn && breast.mask[maskRow + maskColumn[x]] !== 1) continue;
+      if (at === x - 1) {
+        a = b; b = c; d = e; e = f; g = h; h = i;
+        leftOk = midOk;
+        midOk = rightOk;
+      } else {
+        a = display[up + x - 1]; d = display[mid + x - 1]; g = display[down + x - 1];
+        b = display[up + x]; e = display[mid + x]; h = display[down + x];
+        leftOk = unclipped(a, d, g);
+        midOk = unclipped(b, e, h);
+      }
+      c = display[up + x + 1]; f = display[mid + x + 1]; i = display[down + x + 1];
+      rightOk = unclipped(c, f, i);
+      at = x;
+      // A clipped tap measures the edge of the background or of a saturated label, not noise.
+      if (!leftOk || !midOk || !rightOk) continue;
+      const k = Math.min(BINS - 1, Math.floor(((a + b + c + d + e + f + g + h + i) / 9) * BINS));
+      size[n] = Math.abs(a + c + g + i - 2 * (b + d + f + h) + 4 * e);
+      bin[n] = k;
+      where[n] = cellRow + ((x / cell) | 0);
+      perBin[k]++;
+      n++;
+    }
+  }
+  return { size, bin, where, perBin, n };
+}
+
+/** Whether three taps all lie strictly inside the display range. */
+function unclipped(p: number, q: number, r: number): boolean {
+  return p > 0 && p < 1 && q > 0 && q < 1 && r > 0 && r < 1;
 }
 
 /**
@@ -350,16 +390,18 @@ function strongestRing(
   const coarse = judge(Int32Array.from(lattice));
   let whole: Ring | null = null;
   let edge: Ring | null = null;
+  const members = new Int32Array(POOL_WHOLE + 1);
+  for (const p of coarse.pools) if (p >= 0) members[p]++;
   for (let pool = MIN_SECTORS; pool <= POOL_WHOLE; pool++) {
-    const stats: number[] = [];
-    const at: number[] = [];
-    coarse.pools.forEach((p, k) => {
-      if (p !== pool) return;
-      stats.push(coarse.stats[k]);
-      at.push(where[k]);
-    });
-    const m = stats.length;
+    const m = members[pool];
     if (m < MIN_RINGS) continue;
+    const stats = new Float64Array(m);
+    const at = new Int32Array(m);
+    for (let k = 0, j = 0; j < m; k++) {
+      if (coarse.pools[k] !== pool) continue;
+      stats[j] = coarse.stats[k];
+      at[j++] = where[k];
+    }
     // The quietest rings on the coarse lattice, then their neighbours on the fine one (judged in the same pool).
     const order = quietest(stats, REFINE);
     const near: number[] = [];
@@ -489,7 +531,7 @@ function dipAt(sectors: Sectors, n: number, rank: number): number {
  * Indices of the `count` smallest values, smallest first, ties in index order (a stable sort's first `count`, without
  * sorting them all).
  */
-function quietest(values: readonly number[], count: number): number[] {
+function quietest(values: ArrayLike<number>, count: number): number[] {
   const chosen: number[] = [];
   for (let k = 0; k < values.length; k++) {
     const value = values[k];
