@@ -1,7 +1,7 @@
 ;; The blend seam's ring sums (src/detect/blend-seam.ts): for each ring centre, each slot's (noise sum, sample count)
 ;; as the sum over the slot's runs of prefix[end] - prefix[start], on interleaved row prefix sums. The two sums of a
-;; run are one f64x2: the same IEEE additions, in the same order, as the JavaScript they replace, so the values are
-;; bit-identical; WebAssembly reads the prefix rows about three times faster than a typed array in a browser worker.
+;; run are one f64x2: the same IEEE additions, in the same order, as the JavaScript loop it replaced, so the values
+;; are bit-identical (test/ring-sums.test.ts holds it to that loop).
 ;; Built into src/detect/ring-sums-wasm.ts by scripts/build-wasm.mjs.
 (module
   (memory (export "memory") 1)
