@@ -64,4 +64,17 @@ describe('ring sums kernel', () => {
       assert(mismatches === 0, `${mismatches} of ${centres * slots} slot sums differ (${rowLength}x${rows}, ${runCount} runs)`);
     }
   });
+
+  it('refuses to read prefix sums a newer instance has replaced', () => {
+    const runs = { lower: Int32Array.of(0), upper: Int32Array.of(1), slotEnd: Int32Array.of(0, 1) };
+    const older = new RingSums(new Float64Array(8).fill(1));
+    new RingSums(new Float64Array(8).fill(2));
+    let message = '';
+    try {
+      older.sums(runs, Int32Array.of(0));
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    assert(message.includes('newer RingSums'), `older instance read the kernel memory (${message || 'no error'})`);
+  });
 });

@@ -15,6 +15,8 @@ interface Kernel {
 
 const PAGE = 65536;
 let kernel: Kernel | null = null;
+/** The newest RingSums: the kernel has one memory, so only the newest one's prefix sums are in it. */
+let newest = 0;
 
 /** The kernel, compiled on first use (a few hundred bytes: synchronous compilation is allowed in a worker). */
 function ringKernel(): Kernel {
@@ -35,10 +37,12 @@ export interface SlotRuns {
 
 /**
  * One octave's interleaved row prefix sums (noise sum, sample count) held in the kernel's memory, judged radius after
- * radius. The kernel's memory grows to the largest image seen and is kept (at 1,024 cells a side, a few MB).
+ * radius. One at a time: a new one takes the memory, and the older one's `sums` throws. The memory grows to the
+ * largest image seen and is kept (about 4 MB: the seam's cells scale with the image, about 256 a side).
  */
 export class RingSums {
   private readonly bytes: number;
+  private readonly generation = ++newest;
 
   /** Copies `prefix` (pairs, as blend-seam.ts lays them out) into the kernel's memory. */
   constructor(prefix: Float64Array) {
@@ -53,6 +57,7 @@ export class RingSums {
    * pairs per centre, centre after centre. The view is valid until the next call.
    */
   sums(runs: SlotRuns, bases: Int32Array): Float64Array {
+    if (this.generation !== newest) throw new Error('RingSums: a newer RingSums has replaced these prefix sums in the kernel memory');
     const slots = runs.slotEnd.length - 1;
     const k = ringKernel();
     const n = bases.length;
