@@ -6,9 +6,9 @@
 (module
   (memory (export "memory") 1)
   ;; ringSums(bases, n, lower, upper, slotEnd, slots, out): all arguments but n and slots are byte offsets into the
-  ;; memory. bases[k]: centre k's offset of its (sum, count) pair in the prefix rows; lower[r] and upper[r]: run r's
-  ;; ends relative to a centre, runs grouped by slot; slotEnd[s + 1]: the end of slot s's runs. Writes per centre
-  ;; `slots` (sum, count) pairs to out, centre after centre.
+  ;; memory, the prefix rows at 0. bases[k]: centre k's pair in the prefix rows; lower[r] and upper[r]: run r's ends
+  ;; relative to a centre, in pairs, runs grouped by slot; slotEnd[s + 1]: the end of slot s's runs. Writes per centre
+  ;; `slots` (sum, count) pairs to out, centre after centre. A pair is 16 bytes.
   (func (export "ringSums")
     (param $bases i32) (param $n i32) (param $lower i32) (param $upper i32) (param $slotEnd i32) (param $slots i32)
     (param $out i32)
@@ -16,7 +16,7 @@
     (block $centresDone
       (loop $centres
         (br_if $centresDone (i32.ge_u (local.get $k) (local.get $n)))
-        (local.set $b (i32.load (i32.add (local.get $bases) (i32.shl (local.get $k) (i32.const 2)))))
+        (local.set $b (i32.shl (i32.load (i32.add (local.get $bases) (i32.shl (local.get $k) (i32.const 2)))) (i32.const 4)))
         (local.set $s (i32.const 0))
         (local.set $r (i32.const 0))
         (block $slotsDone
@@ -30,8 +30,8 @@
                 (local.set $acc
                   (f64x2.add (local.get $acc)
                     (f64x2.sub
-                      (v128.load align=8 (i32.add (local.get $b) (i32.load (i32.add (local.get $upper) (i32.shl (local.get $r) (i32.const 2))))))
-                      (v128.load align=8 (i32.add (local.get $b) (i32.load (i32.add (local.get $lower) (i32.shl (local.get $r) (i32.const 2)))))))))
+                      (v128.load align=8 (i32.add (local.get $b) (i32.shl (i32.load (i32.add (local.get $upper) (i32.shl (local.get $r) (i32.const 2)))) (i32.const 4))))
+                      (v128.load align=8 (i32.add (local.get $b) (i32.shl (i32.load (i32.add (local.get $lower) (i32.shl (local.get $r) (i32.const 2)))) (i32.const 4)))))))
                 (local.set $r (i32.add (local.get $r) (i32.const 1)))
                 (br $runs)))
             (v128.store align=8 (local.get $out) (local.get $acc))

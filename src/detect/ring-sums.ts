@@ -69,12 +69,10 @@ export class RingSums {
     const out = at(basesAt + 4 * n);
     reserve(k.memory, out + 16 * slots * n);
     const buffer = k.memory.buffer;
-    // Byte offsets: a pair is 16 bytes.
-    const i32 = (offset: number, length: number): Int32Array => new Int32Array(buffer, offset, length);
-    i32(lower, runs.lower.length).set(runs.lower.map((v) => 16 * v));
-    i32(upper, runs.upper.length).set(runs.upper.map((v) => 16 * v));
-    i32(slotEnd, runs.slotEnd.length).set(runs.slotEnd);
-    i32(basesAt, n).set(bases.map((v) => 16 * v));
+    new Int32Array(buffer, lower, runs.lower.length).set(runs.lower);
+    new Int32Array(buffer, upper, runs.upper.length).set(runs.upper);
+    new Int32Array(buffer, slotEnd, runs.slotEnd.length).set(runs.slotEnd);
+    new Int32Array(buffer, basesAt, n).set(bases);
     k.ringSums(basesAt, n, lower, upper, slotEnd, slots, out);
     return new Float64Array(buffer, out, 2 * slots * n);
   }
