@@ -18,7 +18,7 @@
  */
 import type { BreastMask } from '../image/preprocess.js';
 import { noiseTileGrid, quickSelect } from './noise-tiles.js';
-import { RingSums } from './ring-sums.js';
+import { RingSums, type SlotRuns } from './ring-sums.js';
 
 /** Result of {@link blendSeam}. */
 export interface BlendSeam {
@@ -279,23 +279,21 @@ function halve(e: Float64Array, c: Float64Array, w: number, h: number): { e: Flo
 /** Slots of a ring: each sector's feather, inner side and outer side. */
 const SLOTS = 3 * SECTORS;
 
-/** A ring's taps as row runs, for prefix sums: per run its row offset, first and past-last column, slot. */
-interface RingRuns {
-  row: Int32Array;
-  from: Int32Array;
-  to: Int32Array;
-  slot: Uint8Array;
+/** A ring's taps as row runs grouped by slot (the kernel's layout, {@link SlotRuns}), for prefix sums. */
+interface RingRuns extends SlotRuns {
   /** Cells per slot (feather sectors 0-7, their inner sides 8-15, their outer sides 16-23). */
   cells: Float64Array;
   reach: number;
 }
 
+/**
+ * The runs of a ring of `radius` cells on prefix rows of `rowLength` entries: within a slot in row order, left to
+ * right (the order its sum adds them in).
+ */
 function ringRuns(radius: number, rowLength: number): RingRuns {
   const reach = Math.ceil(OUTER[1] * radius);
-  const row: number[] = [];
-  const from: number[] = [];
-  const to: number[] = [];
-  const slot: number[] = [];
+  const lower: number[][] = Array.from({ length: SLOTS }, () => []);
+  const upper: number[][] = Array.from({ length: SLOTS }, () => []);
   const cells = new Float64Array(SLOTS);
   const slotOf = (dx: number, dy: number): number => {
     const d = Math.hypot(dx, dy) / radius;
@@ -311,17 +309,17 @@ function ringRuns(radius: number, rowLength: number): RingRuns {
       const here = dx <= reach ? slotOf(dx, dy) : -1;
       if (here === open) continue;
       if (open >= 0) {
-        row.push(dy * rowLength);
-        from.push(start);
-        to.push(dx);
-        slot.push(open);
+        lower[open].push(dy * rowLength + start);
+        upper[open].push(dy * rowLength + dx);
         cells[open] += dx - start;
       }
       open = here;
       start = dx;
     }
   }
-  return { row: Int32Array.from(row), from: Int32Array.from(from), to: Int32Array.from(to), slot: Uint8Array.from(slot), cells, reach };
+  const slotEnd = new Int32Array(SLOTS + 1);
+  for (let s = 0; s < SLOTS; s++) slotEnd[s + 1] = slotEnd[s] + lower[s].length;
+  return { lower: Int32Array.from(lower.flat()), upper: Int32Array.from(upper.flat()), slotEnd, cells, reach };
 }
 
 /**
@@ -344,21 +342,10 @@ function strongestRing(
   const { sums, plain: c } = cells;
   const enough = Float64Array.from(runs.cells, (n) => FULL_SHARE * n * samples);
   const sectors = sectorScratch();
-  // Runs grouped by slot, in their order within each (a slot's sum adds its runs in that order), ends relative to a
-  // centre in prefix entries.
-  const order = Array.from(runs.slot.keys()).sort((a, b) => runs.slot[a] - runs.slot[b] || a - b);
-  const slotEnd = new Int32Array(SLOTS + 1);
-  for (const slot of runs.slot) slotEnd[slot + 1]++;
-  for (let s = 0; s < SLOTS; s++) slotEnd[s + 1] += slotEnd[s];
-  const slotRuns = {
-    lower: Int32Array.from(order, (r) => runs.row[r] + runs.from[r]),
-    upper: Int32Array.from(order, (r) => runs.row[r] + runs.to[r]),
-    slotEnd,
-  };
   // Each ring's statistic and pool (-1 where it cannot be judged); `bases`: centres as offsets into the prefix rows.
   const judge = (bases: Int32Array): { stats: Float64Array; pools: Int8Array } => {
     const n = bases.length;
-    const pairs = sums.sums(slotRuns, bases);
+    const pairs = sums.sums(runs, bases);
     const stats = new Float64Array(n).fill(Number.NaN);
     const pools = new Int8Array(n).fill(-1);
     for (let k = 0; k < n; k++) {
