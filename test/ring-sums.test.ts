@@ -2,22 +2,11 @@
 // in the same order, so every sum must match to the bit, on prefix rows that reach far from zero (where a changed
 // order of additions would show).
 import { RingSums } from '../src/detect/ring-sums.js';
-import { assert } from './support/helpers.js';
-
-/** A seeded generator in [0, 1). */
-function random(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 4294967296;
-  };
-}
+import { assert, seededRandom } from './support/helpers.js';
 
 describe('ring sums kernel', () => {
   it('gives the plain loop\'s sums to the bit, and again after its memory grows', () => {
-    const next = random(7);
+    const next = seededRandom(7);
     for (const [rowLength, rows, slots, runCount, centres] of [[40, 30, 24, 150, 60], [300, 260, 24, 260, 5000], [17, 17, 3, 9, 4]]) {
       // Interleaved pairs (noise sum, sample count) of row prefix sums.
       const prefix = new Float64Array(2 * rowLength * rows);
