@@ -3,8 +3,9 @@
  * ring-sums-wasm.ts): each candidate ring's per-slot noise sum and sample count, read off row prefix sums. It was
  * the bulk of the blend seam's cost in JavaScript, which reads typed arrays slower in a browser worker than
  * WebAssembly reads its memory (README, Benchmarks). The kernel adds the same doubles in the same order as the loop
- * it replaced, so the values are bit-identical. It needs WebAssembly SIMD, as onnxruntime-web's own runtime does, and `'wasm-unsafe-eval'` under a
- * Content-Security-Policy, as the runtime does; it is compiled from bytes in the bundle (nothing is fetched).
+ * it replaced, so the values are bit-identical. It needs WebAssembly SIMD and, under a Content-Security-Policy,
+ * `'wasm-unsafe-eval'`, as onnxruntime-web's own runtime does; it is compiled from bytes in the bundle (nothing is
+ * fetched).
  */
 import { RING_SUMS_WASM } from './ring-sums-wasm.js';
 
