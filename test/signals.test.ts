@@ -2,10 +2,11 @@
 // an unfamiliar scanner's clean images is useless, so every clean variant must stay below every tampered one.
 import { median3x3, reduceBitDepth, squeezeDisagreement } from '../src/detect/feature-squeeze.js';
 import { fuseIntegrity } from '../src/detect/integrity.js';
-import { noiseConsistency } from '../src/detect/noise-consistency.js';
+import { noiseConsistency, quantisationStep } from '../src/detect/noise-consistency.js';
 import { integrityStatus, SIGNAL_METHODS } from '../src/detect/signal-definitions.js';
 import type { Manifest } from '../src/engine/manifest.js';
 import { breastMask } from '../src/image/preprocess.js';
+import { displayValues, windowFunction, type DisplayImage } from '../src/image/voi.js';
 import { assert, borderAndLabel, diagonalLabel, gaussian, neighbourhoodMean, phantomLevel, seededRandom } from './support/helpers.js';
 
 interface Source {
@@ -148,6 +149,27 @@ describe('integrity signals', () => {
     });
     // Without the mask the letters read as noise (8.6-13.7 here; the bundled calibration flags about 10.4 and more).
     assert(worstUnmasked > 6 && worstClean < 6 && worstClean < weakestTampered, `diagonal label:\n${lines.join('\n')}`);
+  });
+
+  it('noise consistency reads the same quantisation step off a display table as off the display values', () => {
+    const random = seededRandom(44);
+    const cases: { name: string; bits: number; fn: (v: number) => number; pixels: number }[] = [
+      { name: '8-bit full range', bits: 8, fn: (v) => v / 255, pixels: 700 * 900 },
+      { name: '12-bit window clipping both ends', bits: 12, fn: windowFunction(2000, 1500), pixels: 1024 * 1024 },
+      { name: '16-bit sigmoid, inverted (MONOCHROME1)', bits: 16, fn: (v) => 1 - windowFunction(30000, 20000, 'SIGMOID')(v), pixels: 1500 * 1700 },
+      { name: '14-bit with few levels used', bits: 14, fn: (v) => v / 16383, pixels: 300 * 400 },
+    ];
+    for (const { name, bits, fn, pixels } of cases) {
+      const table = Float32Array.from({ length: 2 ** bits }, (_, v) => fn(v));
+      const values = bits === 8 ? new Uint8Array(pixels) : new Uint16Array(pixels);
+      // Smooth levels plus noise, a few hundred levels wide where the table has few in use.
+      const span = name.includes('few') ? 300 : 2 ** bits;
+      for (let i = 0; i < pixels; i++) values[i] = Math.min(2 ** bits - 1, Math.floor(span * (0.5 + 0.4 * Math.sin(i / 5000)) + 20 * random()));
+      const display: DisplayImage = { width: pixels, height: 1, values, table };
+      const fromTable = quantisationStep(display);
+      const fromValues = quantisationStep(displayValues(display));
+      assert(fromTable === fromValues && fromTable > 0, `${name}: step ${fromTable} off the table, ${fromValues} off the values`);
+    }
   });
 
   it('noise consistency catches a region whose intensity no other tile shares (it cannot define its own normal)', () => {

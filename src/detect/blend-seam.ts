@@ -17,6 +17,7 @@
  * stand out from the chance dips of a clean image; the search starts above that.
  */
 import type { BreastMask } from '../image/preprocess.js';
+import { scratch } from '../scratch.js';
 import { noiseTileGrid, quickSelect } from './noise-tiles.js';
 import { RingSums, type SlotRuns } from './ring-sums.js';
 
@@ -107,8 +108,8 @@ export function blendSeam(display: Float32Array, width: number, height: number, 
   const expected = binMedians(size, bin, n, perBin);
   if (!expected) return empty;
 
-  let e: Float64Array = new Float64Array(cellsW * cellsH);
-  let c: Float64Array = new Float64Array(cellsW * cellsH);
+  let e: Float64Array = scratch(Float64Array, 'seam.noise', cellsW * cellsH).fill(0);
+  let c: Float64Array = scratch(Float64Array, 'seam.count', cellsW * cellsH).fill(0);
   for (let k = 0; k < n; k++) {
     e[where[k]] += Math.min(RELATIVE_CAP, size[k] / expected[bin[k]]);
     c[where[k]] += 1;
@@ -179,9 +180,10 @@ function noiseSamples(display: Float32Array, width: number, height: number, step
   // The size of the 3x3 noise residual (Immerkaer's mask: it cancels a local plane, keeps the pixel noise),
   // its intensity bin (the 3x3 mean), its cell.
   const capacity = Math.ceil(width / step) * Math.ceil(height / step);
-  const size = new Float32Array(capacity);
-  const bin = new Uint8Array(capacity);
-  const where = new Int32Array(capacity);
+  // Kept between checks (src/scratch.ts); only the first n are written and read.
+  const size = scratch(Float32Array, 'seam.size', capacity);
+  const bin = scratch(Uint8Array, 'seam.bin', capacity);
+  const where = scratch(Int32Array, 'seam.where', capacity);
   const perBin = new Int32Array(BINS);
   let n = 0;
   const xEnd = Math.min(width - 1, cellsW * cell);
@@ -239,7 +241,7 @@ function unclipped(p: number, q: number, r: number): boolean {
 function binMedians(size: Float32Array, bin: Uint8Array, n: number, perBin: Int32Array): Float64Array | null {
   const start = new Int32Array(BINS + 1);
   for (let b = 0; b < BINS; b++) start[b + 1] = start[b] + perBin[b];
-  const sorted = new Float32Array(n);
+  const sorted = scratch(Float32Array, 'seam.sorted', n);
   const fill = start.slice(0, BINS);
   for (let k = 0; k < n; k++) sorted[fill[bin[k]]++] = size[k];
   const filled: number[] = [];
@@ -537,10 +539,13 @@ function quietest(values: ArrayLike<number>, count: number): number[] {
  * (a run's two sums are read from one place).
  */
 function rowPrefix(e: Float64Array, c: Float64Array, w: number, h: number): Float64Array {
-  const p = new Float64Array(2 * (w + 1) * h);
+  // Kept between octaves and checks: RingSums copies it into the kernel's memory at once.
+  const p = scratch(Float64Array, 'seam.prefix', 2 * (w + 1) * h);
   for (let y = 0; y < h; y++) {
     let sum = 0;
     let count = 0;
+    p[2 * y * (w + 1)] = 0;
+    p[2 * y * (w + 1) + 1] = 0;
     for (let x = 0; x < w; x++) {
       sum += e[y * w + x];
       count += c[y * w + x];

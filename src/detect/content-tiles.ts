@@ -23,11 +23,11 @@ export function tileGrid(width: number, height: number, tile: number): TileGrid 
 
 /**
  * The listed tiles (row-major indices) as one NCHW batch; pixels beyond the image are 0, as the model saw beyond its
- * training windows' edges.
+ * training windows' edges. Written into `into` when given (tiles x tile x tile elements, overwritten whole).
  */
-export function tileBatch(display: Float32Array, width: number, height: number, grid: TileGrid, tiles: readonly number[]): Float32Array {
+export function tileBatch(display: Float32Array, width: number, height: number, grid: TileGrid, tiles: readonly number[], into?: Float32Array): Float32Array {
   const { tile } = grid;
-  const batch = new Float32Array(tiles.length * tile * tile);
+  const batch = into ? into.fill(0) : new Float32Array(tiles.length * tile * tile);
   tiles.forEach((index, k) => {
     const ty = Math.floor(index / grid.across);
     const tx = index % grid.across;

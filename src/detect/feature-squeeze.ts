@@ -4,9 +4,12 @@
  * does. Model-agnostic: it protects any classifier, a vendor's own included.
  */
 
-/** The squeezed variants, concatenated as one batch: 3x3 median, then bit-depth reduction. */
-export function squeezedBatch(tensor: Float32Array, width: number, height: number): Float32Array {
-  const batch = new Float32Array(tensor.length * 2);
+/**
+ * The squeezed variants, concatenated as one batch: 3x3 median, then bit-depth reduction. Written into `into` when
+ * given (twice the tensor's length, overwritten whole).
+ */
+export function squeezedBatch(tensor: Float32Array, width: number, height: number, into?: Float32Array): Float32Array {
+  const batch = into ?? new Float32Array(tensor.length * 2);
   median3x3(tensor, width, height, batch.subarray(0, tensor.length));
   reduceBitDepth(tensor, batch.subarray(tensor.length), 5);
   return batch;

@@ -5,10 +5,9 @@
  * intensity, so a scanner with more or less noise overall is not flagged; only a local break is.
  */
 import type { BreastMask } from '../image/preprocess.js';
-import { MIN_TILES, median, noiseTileGrid, quickSelect, TILE_LEVEL_MAX, TILE_LEVEL_MIN, tileOnBreast, type NoiseMap } from './noise-tiles.js';
-
-/** Share of a tile's residuals, smallest first, that its noise estimate keeps (the rest may be structure). */
-const KEEP = 0.25;
+import type { DisplayImage } from '../image/voi.js';
+import { MIN_TILES, medianInPlace, noiseTileGrid, TILE_LEVEL_MAX, TILE_LEVEL_MIN, tileOnBreast, type NoiseMap } from './noise-tiles.js';
+import { tileNoise } from './tile-noise.js';
 
 /**
  * Residuals per tile side that a tile's estimate needs. Tiles grow with the image (about 64 along the long side), so a
@@ -33,73 +32,32 @@ export type NoiseConsistency = NoiseMap;
  * may fill three quarters of a tile, and quantised 8-bit images still give a continuous estimate. With `breast`, a
  * tile whose centre lies off the breast counts only when it is too smooth.
  */
-export function noiseConsistency(display: Float32Array, width: number, height: number, breast?: BreastMask): NoiseConsistency {
+export function noiseConsistency(display: Float32Array, width: number, height: number, breast?: BreastMask, step = quantisationStep(display)): NoiseConsistency {
   const { tile, mapWidth, mapHeight } = noiseTileGrid(width, height);
   const count = mapWidth * mapHeight;
-  const logNoise = new Float64Array(count).fill(Number.NaN);
-  const meanLevel = new Float64Array(count);
-  const step = Math.max(1, Math.floor(tile / SAMPLED_SIDE));
-  const values = new Float32Array(Math.ceil(tile / step) ** 2);
+  const stride = Math.max(1, Math.floor(tile / SAMPLED_SIDE));
   // A tile smoother than the quantisation step cannot show its noise: flat 8-bit film and a 16-bit detector differ
   // there only in how they were stored, so every estimate is floored at a quarter of the image's own step.
-  const floor = Math.max(1e-5, 0.25 * quantisationStep(display));
+  const floor = Math.max(1e-5, 0.25 * step);
   // Pixels at either end of the display range are clipped (a detector's empty background, a saturated label): their
   // noise cannot be seen, and counting them makes a tile on the breast edge look far too smooth. Only the ends: a
-  // flat region at any other level stays the inpainting trace this signal looks for.
-  const up = 2 * width;
-  for (let ty = 0; ty < mapHeight; ty++) {
-    for (let tx = 0; tx < mapWidth; tx++) {
-      let n = 0;
-      let seen = 0;
-      let inside = 0;
-      let sum = 0;
-      const y0 = 1 + ty * tile;
-      const x0 = 1 + tx * tile;
-      for (let y = Math.max(2, y0), yEnd = Math.min(height - 2, y0 + tile); y < yEnd; y += step) {
-        for (let x = Math.max(2, x0), xEnd = Math.min(width - 2, x0 + tile); x < xEnd; x += step) {
-          const i = y * width + x;
-          const centre = display[i];
-          seen++;
-          if (centre <= 0 || centre >= 1) continue;
-          sum += centre;
-          inside++;
-          const residual = secondDifference(display, i - up) - 2 * secondDifference(display, i) + secondDifference(display, i + up);
-          // NaN when a tap is clipped: that residual would measure the edge of the background, not noise.
-          if (Number.isNaN(residual)) continue;
-          values[n++] = Math.abs(residual);
-        }
-      }
-      const index = ty * mapWidth + tx;
-      const mean = sum / inside;
-      meanLevel[index] = mean;
-      // A tile mostly clipped is mostly background: its few other pixels (the skin line) say little about the noise.
-      if (n < 64 || n < 0.5 * seen || mean < TILE_LEVEL_MIN || mean > TILE_LEVEL_MAX) continue;
-      const last = Math.floor(n * KEEP);
-      const cut = quickSelect(values, n, last);
-      // Selection left every value up to `last` at most `cut`: only those after it need a look (ties count).
-      let kept = last + 1;
-      let total = 0;
-      for (let k = 0; k <= last; k++) total += values[k];
-      for (let k = last + 1; k < n; k++) {
-        if (values[k] <= cut) {
-          total += values[k];
-          kept++;
-        }
-      }
-      logNoise[index] = Math.log(Math.max(floor, total / kept));
-    }
-  }
-  const valid: number[] = [];
-  for (let i = 0; i < count; i++) if (!Number.isNaN(logNoise[i])) valid.push(i);
+  // flat region at any other level stays the inpainting trace this signal looks for. A tile mostly clipped is mostly
+  // background: its few other pixels (the skin line) say little about the noise (tileNoise leaves it out).
+  const { level: meanLevel, noise } = tileNoise(display, width, height, { tile, mapWidth, mapHeight, stride, levelMin: TILE_LEVEL_MIN, levelMax: TILE_LEVEL_MAX });
+  const logNoise = noise.map((n) => (Number.isNaN(n) ? n : Math.log(Math.max(floor, n))));
+  let tiles = 0;
+  for (let i = 0; i < count; i++) if (!Number.isNaN(logNoise[i])) tiles++;
+  const valid = new Uint32Array(tiles);
+  for (let i = 0, k = 0; i < count; i++) if (!Number.isNaN(logNoise[i])) valid[k++] = i;
   const map = new Float32Array(count);
-  if (valid.length < MIN_TILES) return { value: 0, map, mapWidth, mapHeight, tiles: valid.length };
+  if (tiles < MIN_TILES) return { value: 0, map, mapWidth, mapHeight, tiles };
 
   // Expected log-noise at a given intensity: a robust line, so a manipulated region (few tiles, far off the line)
   // cannot pull it to itself, even where it is the only region of its intensity.
-  const expected = robustLine(valid.map((i) => meanLevel[i]), valid.map((i) => logNoise[i]));
+  const [intercept, slope] = robustLine(Float64Array.from(valid, (i) => meanLevel[i]), Float64Array.from(valid, (i) => logNoise[i]));
   const deviation = new Float64Array(count).fill(Number.NaN);
-  for (const i of valid) deviation[i] = logNoise[i] - expected(meanLevel[i]);
-  const spread = Math.max(0.05, 1.4826 * median(valid.map((i) => Math.abs(deviation[i]))));
+  for (const i of valid) deviation[i] = logNoise[i] - (intercept + slope * meanLevel[i]);
+  const spread = Math.max(0.05, 1.4826 * medianInPlace(Float64Array.from(valid, (i) => Math.abs(deviation[i]))));
   if (breast) {
     // Off the breast only "too smooth" counts. Burnt-in letters with diagonal strokes (N, M, X) are edges the residual
     // does not cancel and read as noise (8.6-13.7 on clean smooth sources); nothing there matters to a CAD result.
@@ -116,106 +74,143 @@ export function noiseConsistency(display: Float32Array, width: number, height: n
       const i = ty * mapWidth + tx;
       if (!Number.isNaN(deviation[i])) map[i] = Math.min(1, Math.abs(deviation[i] / spread) / 6);
       if (tx + 1 >= mapWidth || ty + 1 >= mapHeight) continue;
-      const block = [i, i + 1, i + mapWidth, i + mapWidth + 1].filter((j) => !Number.isNaN(deviation[j]));
-      if (block.length < 3) continue;
-      const mean = block.reduce((s, j) => s + deviation[j], 0) / block.length / spread;
-      value = Math.max(value, Math.abs(mean));
+      let sum = 0;
+      let used = 0;
+      for (const j of [i, i + 1, i + mapWidth, i + mapWidth + 1]) {
+        if (Number.isNaN(deviation[j])) continue;
+        sum += deviation[j];
+        used++;
+      }
+      if (used < 3) continue;
+      value = Math.max(value, Math.abs(sum / used / spread));
     }
   }
-  return { value, map, mapWidth, mapHeight, tiles: valid.length };
-}
-
-/** display[j-2] - 2 display[j] + display[j+2]; NaN when one of the three is clipped (0 or 1). */
-function secondDifference(display: Float32Array, j: number): number {
-  const left = display[j - 2];
-  const middle = display[j];
-  const right = display[j + 2];
-  if (left <= 0 || left >= 1 || middle <= 0 || middle >= 1 || right <= 0 || right >= 1) return Number.NaN;
-  return left - 2 * middle + right;
+  return { value, map, mapWidth, mapHeight, tiles };
 }
 
 /**
  * Fits y = a + b x robustly: Theil-Sen (median of pairwise slopes, breakdown 29 %) so that a cluster of manipulated
  * tiles at one end of the intensity range cannot tilt the line, then Tukey-biweight reweighting from there.
  */
-function robustLine(xs: number[], ys: number[]): (x: number) => number {
+function robustLine(xs: Float64Array, ys: Float64Array): [intercept: number, slope: number] {
   const n = xs.length;
-  const slopes: number[] = [];
   // Every step-th pair (i < j) in row order, about 20,000 in all: the pairs are numbered, and each row jumps straight
   // to its first pair whose number is a multiple of step (visiting all n^2/2 pairs cost more than the slopes).
   const step = Math.max(1, Math.floor((n * (n - 1)) / 2 / 20000));
+  // Each row visits at most ceil(pairs / step) pairs.
+  const slopes = new Float64Array(Math.ceil((n * (n - 1)) / 2 / step) + n);
+  let count = 0;
   let rowStart = 0;
   for (let i = 0; i < n; i++) {
     const pairs = n - 1 - i;
     for (let k = (step - (rowStart % step)) % step; k < pairs; k += step) {
       const j = i + 1 + k;
       const dx = xs[j] - xs[i];
-      if (Math.abs(dx) > 1e-6) slopes.push((ys[j] - ys[i]) / dx);
+      if (Math.abs(dx) > 1e-6) slopes[count++] = (ys[j] - ys[i]) / dx;
     }
     rowStart += pairs;
   }
-  let slope = slopes.length ? median(slopes) : 0;
-  let intercept = median(ys.map((y, i) => y - slope * xs[i]));
+  let slope = count ? medianInPlace(slopes.subarray(0, count)) : 0;
+  let intercept = medianInPlace(ys.map((y, i) => y - slope * xs[i]));
+  const residuals = new Float64Array(n);
+  const sizes = new Float64Array(n);
   for (let round = 0; round < 4; round++) {
-    const residuals = ys.map((y, i) => y - intercept - slope * xs[i]);
-    const scale = Math.max(1e-6, 1.4826 * median(residuals.map(Math.abs)));
+    for (let i = 0; i < n; i++) {
+      residuals[i] = ys[i] - intercept - slope * xs[i];
+      sizes[i] = Math.abs(residuals[i]);
+    }
+    const scale = Math.max(1e-6, 1.4826 * medianInPlace(sizes));
     let sw = 0;
     let sx = 0;
     let sy = 0;
     let sxx = 0;
     let sxy = 0;
-    residuals.forEach((r, i) => {
-      const u = r / (4.685 * scale);
+    for (let i = 0; i < n; i++) {
+      const u = residuals[i] / (4.685 * scale);
       const w = Math.abs(u) < 1 ? (1 - u * u) ** 2 : 0;
       sw += w;
       sx += w * xs[i];
       sy += w * ys[i];
       sxx += w * xs[i] * xs[i];
       sxy += w * xs[i] * ys[i];
-    });
+    }
     const denominator = sw * sxx - sx * sx;
     if (sw === 0 || Math.abs(denominator) < 1e-12) break;
     slope = (sw * sxy - sx * sy) / denominator;
     intercept = (sy - slope * sx) / sw;
   }
-  return (x) => intercept + slope * x;
+  return [intercept, slope];
 }
 
-/** Typical gap between neighbouring display levels present in the image (0 for continuous values). */
-export function quantisationStep(display: Float32Array): number {
-  const stride = Math.max(1, Math.floor(display.length / 65536));
+/**
+ * Typical gap between neighbouring display levels present in the image (0 for continuous values): the median gap
+ * between the distinct values of every `stride`-th pixel, about 65,536 of them. Given a {@link DisplayImage} with a
+ * table, the same levels are read as the table entries of the stored values present, which sorts a few thousand
+ * distinct levels instead of every sampled pixel (same levels, same gaps, same value).
+ */
+export function quantisationStep(display: Float32Array | DisplayImage): number {
+  if (display instanceof Float32Array) return medianGap(sortNonNegative(sampleEvery(display)));
+  if (display.table === null) return medianGap(sortNonNegative(sampleEvery(display.values)));
+  const { values, table } = display;
+  const present = new Uint8Array(table.length);
+  const stride = sampleStride(values.length);
+  let distinct = 0;
+  for (let i = 0; i < values.length; i += stride) {
+    distinct += 1 - present[values[i]];
+    present[values[i]] = 1;
+  }
+  const levels = new Float32Array(distinct);
+  for (let v = 0, j = 0; v < present.length; v++) if (present[v]) levels[j++] = table[v];
+  return medianGap(sortNonNegative(levels));
+}
+
+const sampleStride = (length: number) => Math.max(1, Math.floor(length / 65536));
+
+function sampleEvery(display: Float32Array): Float32Array {
+  const stride = sampleStride(display.length);
   const sample = new Float32Array(Math.ceil(display.length / stride));
   for (let i = 0, j = 0; i < display.length; i += stride, j++) sample[j] = display[i];
-  const sorted = sortNonNegative(sample);
+  return sample;
+}
+
+/** Median of the positive gaps between neighbours of sorted values (0 when all are equal). */
+function medianGap(sorted: Float32Array): number {
   const gaps = new Float64Array(sorted.length);
   let count = 0;
   for (let i = 1; i < sorted.length; i++) {
     const gap = sorted[i] - sorted[i - 1];
     if (gap > 0) gaps[count++] = gap;
   }
-  return count ? median(gaps.subarray(0, count)) : 0;
+  return count ? medianInPlace(gaps.subarray(0, count)) : 0;
 }
 
 /**
- * Sorts float32 values ascending. Display values are >= 0, whose bit patterns sort like the numbers, so two 16-bit
- * radix passes over the bits replace a comparison sort (about 5x faster on the 65,536 samples); anything else
- * (a negative value) takes the ordinary sort.
+ * Sorts float32 values ascending. Display values are >= 0, whose bit patterns sort like the numbers, so three 11-bit
+ * radix passes over the bits (all three histograms from one read) replace a comparison sort; anything else (a
+ * negative value) takes the ordinary sort.
  */
 function sortNonNegative(values: Float32Array): Float32Array {
   const keys = new Uint32Array(values.buffer, values.byteOffset, values.length);
+  const counts = new Uint32Array(3 * 2048);
   for (let i = 0; i < keys.length; i++) {
-    if (keys[i] === 0x80000000) keys[i] = 0; // -0 sorts as 0
-    else if (keys[i] > 0x7f800000) return values.sort(); // negative or NaN
+    let key = keys[i];
+    if (key === 0x80000000) keys[i] = key = 0; // -0 sorts as 0
+    else if (key > 0x7f800000) return values.sort(); // negative or NaN
+    counts[key & 0x7ff]++;
+    counts[2048 + ((key >>> 11) & 0x7ff)]++;
+    counts[4096 + (key >>> 22)]++;
   }
-  const buffer = new Uint32Array(keys.length);
-  const counts = new Uint32Array(65537);
   let from: Uint32Array = keys;
-  let to: Uint32Array = buffer;
-  for (let shift = 0; shift < 32; shift += 16) {
-    counts.fill(0);
-    for (let i = 0; i < from.length; i++) counts[((from[i] >>> shift) & 0xffff) + 1]++;
-    for (let d = 1; d < counts.length; d++) counts[d] += counts[d - 1];
-    for (let i = 0; i < from.length; i++) to[counts[(from[i] >>> shift) & 0xffff]++] = from[i];
+  let to: Uint32Array = new Uint32Array(keys.length);
+  for (let pass = 0; pass < 3; pass++) {
+    const base = pass * 2048;
+    const shift = pass * 11;
+    for (let digit = 0, total = 0; digit < 2048; digit++) {
+      const n = counts[base + digit];
+      counts[base + digit] = total;
+      total += n;
+    }
+    for (let i = 0; i < from.length; i++) to[counts[base + ((from[i] >>> shift) & 0x7ff)]++] = from[i];
     [from, to] = [to, from];
   }
   return new Float32Array(from.buffer, from.byteOffset, from.length);

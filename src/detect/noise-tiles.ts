@@ -41,8 +41,12 @@ export function tileOnBreast(breast: BreastMask, tile: number, tx: number, ty: n
 
 /** Median of the values (exact). */
 export function median(list: ArrayLike<number>): number {
+  return medianInPlace(new Float64Array(list));
+}
+
+/** Median of the values (exact), reordering them: for an array of the caller's own that it no longer needs in order. */
+export function medianInPlace(values: Float64Array): number {
   // Selection instead of a sort: the Theil-Sen slopes alone are up to 20,000 values per image.
-  const values = new Float64Array(list);
   const mid = values.length >> 1;
   const upper = quickSelect(values, values.length, mid);
   if (values.length % 2) return upper;

@@ -8,25 +8,16 @@
  * fetched).
  */
 import { RING_SUMS_WASM } from './ring-sums-wasm.js';
+import { lazyKernel, reserve } from './wasm-kernel.js';
 
 interface Kernel {
   memory: WebAssembly.Memory;
   ringSums(bases: number, n: number, lower: number, upper: number, slotEnd: number, slots: number, out: number): void;
 }
 
-const PAGE = 65536;
-let kernel: Kernel | null = null;
+const ringKernel = lazyKernel<Kernel>(RING_SUMS_WASM);
 /** The newest RingSums: the kernel has one memory, so only the newest one's prefix sums are in it. */
 let newest = 0;
-
-/** The kernel, compiled on first use (a few hundred bytes: synchronous compilation is allowed in a worker). */
-function ringKernel(): Kernel {
-  if (!kernel) {
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(RING_SUMS_WASM));
-    kernel = instance.exports as unknown as Kernel;
-  }
-  return kernel;
-}
 
 /** A ring's runs, grouped by slot: each run's ends relative to a centre, in prefix entries (pairs); where each slot's end. */
 export interface SlotRuns {
@@ -77,10 +68,4 @@ export class RingSums {
     k.ringSums(basesAt, n, lower, upper, slotEnd, slots, out);
     return new Float64Array(buffer, out, 2 * slots * n);
   }
-}
-
-/** Grows the memory to at least `bytes`. */
-function reserve(memory: WebAssembly.Memory, bytes: number): void {
-  const missing = Math.ceil(bytes / PAGE) - memory.buffer.byteLength / PAGE;
-  if (missing > 0) memory.grow(missing);
 }

@@ -81,12 +81,12 @@ export function displayImage(image: StoredImage): DisplayImage {
 
 /**
  * Display values in [0, 1] (Float32Array, row-major) of a {@link DisplayImage}: its values, or its stored values
- * through its table (one pass of table reads).
+ * through its table (one pass of table reads), written into `into` when given (as many elements as pixels).
  */
-export function displayValues(display: DisplayImage): Float32Array {
+export function displayValues(display: DisplayImage, into?: Float32Array): Float32Array {
   if (display.table === null) return display.values;
   const { values, table } = display;
-  const result = new Float32Array(values.length);
+  const result = into ?? new Float32Array(values.length);
   for (let i = 0; i < values.length; i++) result[i] = table[values[i]];
   return result;
 }

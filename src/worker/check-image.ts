@@ -1,7 +1,7 @@
 import { assembleContent, spreadTiles, tileBatch, tileGrid, tilePlan, type ContentMap } from '../detect/content-tiles.js';
 import { SQUEEZE_VARIANTS, squeezeDisagreement, squeezedBatch } from '../detect/feature-squeeze.js';
 import { fuseIntegrity, type Integrity } from '../detect/integrity.js';
-import { noiseConsistency } from '../detect/noise-consistency.js';
+import { noiseConsistency, quantisationStep } from '../detect/noise-consistency.js';
 import { noiseTexture } from '../detect/noise-texture.js';
 import { blendSeam, type SeamRing } from '../detect/blend-seam.js';
 import { noiseTileGrid } from '../detect/noise-tiles.js';
@@ -15,6 +15,7 @@ import { breastMask, type BreastMask } from '../image/preprocess.js';
 import { displayImage, displayValues } from '../image/voi.js';
 import { decodeImage, type WireImage } from '../input/decode.js';
 import { decide } from '../policy.js';
+import { scratch } from '../scratch.js';
 import type { AuditRecord, Heatmap, IntegritySignal, PolicyOptions, Report } from '../protocol.js';
 import { SDK_VERSION } from '../version.js';
 
@@ -59,7 +60,7 @@ export async function checkImage(context: CheckContext, image: WireImage, expect
   const content = integrityOn ? context.manifest.models.find((m) => m.role === 'content') : undefined;
   // The noise signals and the content model read every display value as float32: materialised once, here.
   const displayStart = performance.now();
-  const displayed = integrityOn ? displayValues(display) : null;
+  const displayed = integrityOn ? displayValues(display, display.table ? scratch(Float32Array, 'display', stored.width * stored.height) : undefined) : null;
   const displayMs = performance.now() - displayStart;
 
   const { result, backend, fallback } = await context.engine.runCheck(async (run) => {
@@ -67,7 +68,7 @@ export async function checkImage(context: CheckContext, image: WireImage, expect
     const outputs = await run(classifier.id, input.tensor);
     const t1 = performance.now();
     if (!integrityOn) return { outputs, squeezedScores: null, detectorOutputs: null, contentMap: null, classifyMs: t1 - t0, signalMs: {} };
-    const squeezedScores = await runSqueezed(run, classifier, squeezedBatch(input.tensor, modelWidth, modelHeight));
+    const squeezedScores = await runSqueezed(run, classifier, squeezedBatch(input.tensor, modelWidth, modelHeight, scratch(Float32Array, 'squeezed', 2 * input.tensor.length)));
     const t2 = performance.now();
     const detectorOutputs = detector && detectorInput ? await run(detector.id, detectorInput.tensor) : null;
     const signalMs: Record<string, number> = { squeeze: t2 - t1 };
@@ -79,7 +80,8 @@ export async function checkImage(context: CheckContext, image: WireImage, expect
   });
   const signalMs: Record<string, number> = result.signalMs;
   const noiseStart = performance.now();
-  const noise = displayed ? noiseConsistency(displayed, stored.width, stored.height, breast) : null;
+  // The quantisation step is read off the display table where there is one (the same levels, without a sort).
+  const noise = displayed ? noiseConsistency(displayed, stored.width, stored.height, breast, quantisationStep(display)) : null;
   if (noise) signalMs.noise = displayMs + performance.now() - noiseStart;
   const textureStart = performance.now();
   const texture = displayed ? noiseTexture(displayed, stored.width, stored.height, breast) : null;
@@ -217,7 +219,8 @@ async function runContent(run: RunModel, model: ModelEntry, displayed: Float32Ar
   const parts: Float32Array[] = [];
   for (let first = 0; first < plan.run.length; first += CONTENT_BATCH) {
     const tiles = plan.run.slice(first, first + CONTENT_BATCH);
-    parts.push((await run(model.id, tileBatch(displayed, width, height, grid, tiles), tiles.length)).heatmap);
+    const batch = tileBatch(displayed, width, height, grid, tiles, scratch(Float32Array, 'content.batch', tiles.length * grid.tile * grid.tile));
+    parts.push((await run(model.id, batch, tiles.length)).heatmap);
   }
   const heatmaps = new Float32Array(parts.reduce((sum, part) => sum + part.length, 0));
   let offset = 0;
