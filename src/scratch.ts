@@ -8,7 +8,7 @@
  * the seam's samples); it goes with the worker (`dispose()`).
  */
 
-type ArrayType = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor | Uint8ArrayConstructor;
+type ArrayType = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor | Uint16ArrayConstructor | Uint8ArrayConstructor;
 
 const buffers = new Map<string, ArrayBuffer>();
 

@@ -7,6 +7,7 @@
  * values built by the same IEEE operations in the same order as the Python twin, so the two
  * agree exactly on them; only resize and normalisation sums may differ in their last bits.
  */
+import { scratch } from '../scratch.js';
 import type { DisplayImage } from './voi.js';
 
 /** Result of {@link preprocessMammogram}. */
@@ -177,11 +178,12 @@ function blockMeans(display: DisplayImage, block: number, lowW: number, lowH: nu
   // Per stored value once, not per pixel: a 13-megapixel image then costs one table read a pixel.
   let levels: Uint16Array | null = null;
   if (display.table) {
-    levels = new Uint16Array(display.table.length);
+    levels = scratch(Uint16Array, 'preprocess.levels', display.table.length);
     for (let i = 0; i < levels.length; i++) levels[i] = level(display.table[i]);
   }
   // Sums of integer levels are exact in float64, so they match numpy's int64 sums in any order.
-  const sums = new Float64Array(lowW * lowH);
+  // Kept between checks (src/scratch.ts), like the resize's buffers below: neither leaves this file.
+  const sums = scratch(Float64Array, 'preprocess.sums', lowW * lowH).fill(0);
   for (let y = 0; y < height; y++) {
     const rowBase = Math.floor(y / block) * lowW;
     const rowStart = y * width;
@@ -370,11 +372,11 @@ function areaResize(display: DisplayImage, x0: number, y0: number, side: number,
   // Clamped float32 values stay exact in float32; the smaller table stays in cache better.
   let clamped: Float32Array | null = null;
   if (display.table) {
-    clamped = new Float32Array(display.table.length);
+    clamped = scratch(Float32Array, 'preprocess.clamped', display.table.length);
     for (let i = 0; i < clamped.length; i++) clamped[i] = clampUnit(display.table[i]);
   }
-  const out = new Float64Array(size * size);
-  const row = new Float64Array(size);
+  const out = scratch(Float64Array, 'preprocess.resized', size * size).fill(0);
+  const row = scratch(Float64Array, 'preprocess.row', size);
   // Stream source rows once: each row is resized horizontally, then added to the outputs it feeds.
   let firstOutput = 0;
   const rowStart = Math.max(0, y0);
