@@ -54,6 +54,48 @@ describe('ring sums kernel', () => {
     }
   });
 
+  it("judges rings as blend-seam.ts's JavaScript did: the same pool and the same sector, to the bit", () => {
+    const next = seededRandom(19);
+    const rings = 3000;
+    // Ring k's 24 slot pairs are prefix entries base + 2s + 1 over base + 2s = (0, 0): each slot one run.
+    const prefix = new Float64Array(2 * 48 * rings);
+    const expected: Array<[number, number, number]> = [];
+    const enough = Float64Array.from({ length: 24 }, () => 5 + Math.floor(next() * 20));
+    for (let k = 0; k < rings; k++) {
+      const pairs = new Float64Array(48);
+      for (let s = 0; s < 24; s++) {
+        const roll = next();
+        // Mostly enough samples and noise; some slots short of samples, some with no noise.
+        pairs[2 * s + 1] = roll < 0.08 ? Math.floor(next() * enough[s]) : enough[s] + Math.floor(next() * 30);
+        pairs[2 * s] = roll > 0.95 ? 0 : next() * pairs[2 * s + 1] * 0.01;
+      }
+      // Tied sectors: twice the previous sector's sums over the same counts, the same ratio of means (exactly) but
+      // other means, so which of the two is chosen shows.
+      for (let s = 1; s < 8; s++) {
+        if (next() > 0.3) continue;
+        for (const slot of [s, 8 + s, 16 + s]) {
+          pairs[2 * slot] = 2 * pairs[2 * (slot - 1)];
+          pairs[2 * slot + 1] = pairs[2 * (slot - 1) + 1];
+        }
+      }
+      for (let s = 0; s < 24; s++) {
+        prefix[2 * (48 * k + 2 * s + 1)] = pairs[2 * s];
+        prefix[2 * (48 * k + 2 * s + 1) + 1] = pairs[2 * s + 1];
+      }
+      expected.push(judgeReference(pairs, enough));
+    }
+    const runs = { lower: Int32Array.from({ length: 24 }, (_, s) => 2 * s), upper: Int32Array.from({ length: 24 }, (_, s) => 2 * s + 1), slotEnd: Int32Array.from({ length: 25 }, (_, s) => s) };
+    const got = new RingSums(prefix).judge(runs, Int32Array.from({ length: rings }, (_, k) => 48 * k), { enough, minSectors: 6, weakest: 3 });
+    let mismatches = 0;
+    const pools = new Set<number>();
+    expected.forEach(([pool, feather, side], k) => {
+      pools.add(pool);
+      if (!Object.is(got[3 * k], pool) || (pool >= 0 && (!Object.is(got[3 * k + 1], feather) || !Object.is(got[3 * k + 2], side)))) mismatches++;
+    });
+    assert(mismatches === 0, `${mismatches} of ${rings} rings judged differently`);
+    assert([-1, 6, 7, 8, 9].every((p) => pools.has(p)), `pools seen: ${[...pools].join(', ')}`);
+  });
+
   it('refuses to read prefix sums a newer instance has replaced', () => {
     const runs = { lower: Int32Array.of(0), upper: Int32Array.of(1), slotEnd: Int32Array.of(0, 1) };
     const older = new RingSums(new Float64Array(8).fill(1));
@@ -67,3 +109,58 @@ describe('ring sums kernel', () => {
     assert(message.includes('newer RingSums'), `older instance read the kernel memory (${message || 'no error'})`);
   });
 });
+
+/**
+ * blend-seam.ts's ring judgement before the kernel (wholeRing, partRing, dipAt): pool (9 whole, 6-8 sectors, -1
+ * none) and the chosen sector's feather and side means.
+ */
+function judgeReference(pairs: Float64Array, enough: Float64Array): [number, number, number] {
+  const feathers: number[] = [];
+  const sides: number[] = [];
+  const judged = (feather: number, side: number) => {
+    feathers.push(feather);
+    sides.push(side);
+  };
+  let whole = true;
+  for (let s = 0; s < 8 && whole; s++) {
+    const feather = pairs[2 * s];
+    const featherCount = pairs[2 * s + 1];
+    const side = pairs[2 * (8 + s)] + pairs[2 * (16 + s)];
+    const sideCount = pairs[2 * (8 + s) + 1] + pairs[2 * (16 + s) + 1];
+    if (featherCount < enough[s] || feather <= 0 || sideCount < enough[8 + s] + enough[16 + s] || side <= 0) whole = false;
+    else judged(feather / featherCount, side / sideCount);
+  }
+  let pool = 9;
+  if (!whole) {
+    feathers.length = 0;
+    sides.length = 0;
+    for (let s = 0; s < 8; s++) {
+      const feather = pairs[2 * s];
+      const featherCount = pairs[2 * s + 1];
+      if (featherCount < enough[s] || feather <= 0) continue;
+      let side = 0;
+      let sideCount = 0;
+      for (let band = 1; band <= 2; band++) {
+        const slot = 2 * (band * 8 + s);
+        if (pairs[slot + 1] < enough[band * 8 + s] || pairs[slot] <= 0) continue;
+        side += pairs[slot];
+        sideCount += pairs[slot + 1];
+      }
+      if (sideCount === 0) continue;
+      judged(feather / featherCount, side / sideCount);
+    }
+    if (feathers.length < 6) return [-1, Number.NaN, Number.NaN];
+    pool = feathers.length;
+  }
+  // Insertion sort by ratio (stable), as dipAt did; the statistic is the sector 3 from the top.
+  const n = feathers.length;
+  const ratio = feathers.map((f, i) => f / sides[i]);
+  const order: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let j = i;
+    for (; j > 0 && ratio[order[j - 1]] > ratio[i]; j--) order[j] = order[j - 1];
+    order[j] = i;
+  }
+  const k = order[n - 3];
+  return [pool, feathers[k], sides[k]];
+}

@@ -342,25 +342,22 @@ function strongestRing(
   const { reach } = runs;
   if (2 * reach + 1 > Math.min(w, h)) return null;
   const { sums, plain: c } = cells;
-  const enough = Float64Array.from(runs.cells, (n) => FULL_SHARE * n * samples);
-  const sectors = sectorScratch();
+  // A whole ring needs enough samples in every slot (a sector's two sides together); a ring partly off the breast is
+  // judged on the sectors whose feather and at least one side (alone) have them. The statistic is the dip of the
+  // WEAKEST-th weakest judged sector: ln(feather mean) - ln(side mean), the sectors ordered by the ratio of the means
+  // (the order the log keeps; the kernel orders them, ties in sector order).
+  const rule = { enough: Float64Array.from(runs.cells, (n) => FULL_SHARE * n * samples), minSectors: MIN_SECTORS, weakest: WEAKEST };
   // Each ring's statistic and pool (-1 where it cannot be judged); `bases`: centres as offsets into the prefix rows.
   const judge = (bases: Int32Array): { stats: Float64Array; pools: Int8Array } => {
     const n = bases.length;
-    const pairs = sums.sums(runs, bases);
+    const judged = sums.judge(runs, bases, rule);
     const stats = new Float64Array(n).fill(Number.NaN);
     const pools = new Int8Array(n).fill(-1);
     for (let k = 0; k < n; k++) {
-      const at = 2 * SLOTS * k;
-      if (wholeRing(pairs, at, enough, sectors)) {
-        stats[k] = dipAt(sectors, SECTORS, SECTORS - WEAKEST);
-        pools[k] = POOL_WHOLE;
-        continue;
-      }
-      const used = partRing(pairs, at, enough, sectors);
-      if (used < 0) continue;
-      stats[k] = dipAt(sectors, used, used - WEAKEST);
-      pools[k] = used;
+      const pool = judged[3 * k];
+      if (pool < 0) continue;
+      stats[k] = Math.log(judged[3 * k + 1]) - Math.log(judged[3 * k + 2]);
+      pools[k] = pool;
     }
     return { stats, pools };
   };
@@ -436,86 +433,6 @@ interface Ring {
 
 /** Pool of the rings whose every band lies on the breast (the others are pooled by their number of sectors). */
 const POOL_WHOLE = SECTORS + 1;
-
-/**
- * A ring's judged sectors: mean feather noise, mean side noise, and their ratio (what orders the sectors' dips; the
- * log is taken only of the one that becomes the statistic).
- */
-interface Sectors {
-  feather: Float64Array;
-  side: Float64Array;
-  ratio: Float64Array;
-  order: Int32Array;
-}
-
-function sectorScratch(): Sectors {
-  return { feather: new Float64Array(SECTORS), side: new Float64Array(SECTORS), ratio: new Float64Array(SECTORS), order: new Int32Array(SECTORS) };
-}
-
-/**
- * The ring at `at` in `pairs` wholly on the breast (`enough`: the samples each slot needs; a sector's two sides count
- * together): its sectors' means into `sectors`. False, and `sectors` undefined, when any band sector falls short.
- */
-function wholeRing(pairs: Float64Array, at: number, enough: Float64Array, sectors: Sectors): boolean {
-  for (let s = 0; s < SECTORS; s++) {
-    const feather = pairs[at + 2 * s];
-    const featherCount = pairs[at + 2 * s + 1];
-    const inner = at + 2 * (SECTORS + s);
-    const outer = at + 2 * (2 * SECTORS + s);
-    const side = pairs[inner] + pairs[outer];
-    const sideCount = pairs[inner + 1] + pairs[outer + 1];
-    if (featherCount < enough[s] || feather <= 0 || sideCount < enough[SECTORS + s] + enough[2 * SECTORS + s] || side <= 0) return false;
-    judged(sectors, s, feather / featherCount, side / sideCount);
-  }
-  return true;
-}
-
-/**
- * The ring at `at` in `pairs` partly off the breast: the means, into the start of `sectors`, of the sectors whose
- * feather and at least one of its sides lie on the breast (each side judged alone); returns how many, or -1 when
- * fewer than MIN_SECTORS.
- */
-function partRing(pairs: Float64Array, at: number, enough: Float64Array, sectors: Sectors): number {
-  let used = 0;
-  for (let s = 0; s < SECTORS; s++) {
-    const feather = pairs[at + 2 * s];
-    const featherCount = pairs[at + 2 * s + 1];
-    if (featherCount < enough[s] || feather <= 0) continue;
-    let side = 0;
-    let sideCount = 0;
-    for (let band = 1; band <= 2; band++) {
-      const slot = at + 2 * (band * SECTORS + s);
-      if (pairs[slot + 1] < enough[band * SECTORS + s] || pairs[slot] <= 0) continue;
-      side += pairs[slot];
-      sideCount += pairs[slot + 1];
-    }
-    if (sideCount === 0) continue;
-    judged(sectors, used++, feather / featherCount, side / sideCount);
-  }
-  return used < MIN_SECTORS ? -1 : used;
-}
-
-function judged(sectors: Sectors, k: number, feather: number, side: number): void {
-  sectors.feather[k] = feather;
-  sectors.side[k] = side;
-  sectors.ratio[k] = feather / side;
-}
-
-/**
- * The dip (log mean feather noise minus log mean side noise) at `rank` in ascending order among the first `n`
- * sectors. They are ordered by their ratio of means, the order the log keeps, so one pair of logs is taken instead of
- * one per sector (two sectors whose dips differ only by rounding may swap; on 263 val images no value moved).
- */
-function dipAt(sectors: Sectors, n: number, rank: number): number {
-  const { ratio, order } = sectors;
-  for (let i = 0; i < n; i++) {
-    let j = i;
-    for (; j > 0 && ratio[order[j - 1]] > ratio[i]; j--) order[j] = order[j - 1];
-    order[j] = i;
-  }
-  const k = order[rank];
-  return Math.log(sectors.feather[k]) - Math.log(sectors.side[k]);
-}
 
 /**
  * Indices of the `count` smallest values, smallest first, ties in index order (a stable sort's first `count`, without
