@@ -12,12 +12,11 @@
  */
 import type { BreastMask } from '../image/preprocess.js';
 import { MIN_TILES, median, noiseTileGrid, TILE_LEVEL_MAX, TILE_LEVEL_MIN, tileOnBreast, type NoiseMap } from './noise-tiles.js';
+import { textureSums } from './texture-tiles.js';
 
 /** Result of {@link noiseTexture}: the largest mean z by which a 3x3 tile block is whiter than expected (>= 0). */
 export type NoiseTexture = NoiseMap;
 
-/** High-pass: each pixel minus the mean of its 5x5 neighbourhood. */
-const BOX = 5;
 /** Expected correlation at a tile: median over the 2 x 50 tiles nearest in intensity (rank window). */
 const RANK_HALF_WINDOW = 50;
 const MIN_SPREAD = 0.02;
@@ -54,69 +53,17 @@ export function noiseTexture(display: Float32Array, width: number, height: numbe
   const corrH = new Float64Array(count).fill(Number.NaN);
   const corrV = new Float64Array(count).fill(Number.NaN);
   const energies = new Float64Array(count);
-  const half = BOX >> 1;
-  const stripRows = tile + 2 * half;
-  // One band of tile rows at a time, so a full-field image never needs a second full-size buffer.
-  const rowSums = new Float64Array(stripRows * width);
-  const residual = new Float64Array(tile * width);
-  const columnSums = new Float64Array(width);
-  const clampRow = (y: number) => Math.min(height - 1, Math.max(0, y));
-  for (let ty = 0; ty < mapHeight; ty++) {
-    const y0 = 1 + ty * tile;
-    if (y0 + tile > height) break;
-    for (let s = 0; s < stripRows; s++) {
-      const row = clampRow(y0 - half + s) * width;
-      const out = s * width;
-      let sum = 0;
-      for (let k = -half; k <= half; k++) sum += display[row + Math.min(width - 1, Math.max(0, k))];
-      for (let x = 0; x < width; x++) {
-        rowSums[out + x] = sum;
-        sum += display[row + Math.min(width - 1, x + half + 1)] - display[row + Math.max(0, x - half)];
-      }
-    }
-    const norm = 1 / (BOX * BOX);
-    // Vertical box sums slide down the band: two operations per pixel instead of BOX.
-    columnSums.fill(0);
-    for (let s = 0; s < BOX; s++) for (let x = 0; x < width; x++) columnSums[x] += rowSums[s * width + x];
-    for (let r = 0; r < tile; r++) {
-      const row = (y0 + r) * width;
-      const out = r * width;
-      for (let x = 0; x < width; x++) residual[out + x] = display[row + x] - columnSums[x] * norm;
-      if (r + 1 < tile) {
-        const add = (r + BOX) * width;
-        const drop = r * width;
-        for (let x = 0; x < width; x++) columnSums[x] += rowSums[add + x] - rowSums[drop + x];
-      }
-    }
-    for (let tx = 0; tx < mapWidth; tx++) {
-      const x0 = 1 + tx * tile;
-      if (x0 + tile > width) break;
-      const x1 = x0 + tile;
-      let sum = 0;
-      let energy = 0;
-      let horizontal = 0;
-      let vertical = 0;
-      for (let r = 0; r < tile; r++) {
-        const base = r * width;
-        const row = (y0 + r) * width;
-        const below = r + 1 < tile ? base + width : -1;
-        for (let x = x0; x < x1; x++) {
-          const v = residual[base + x];
-          sum += display[row + x];
-          energy += v * v;
-          if (below >= 0) vertical += v * residual[below + x];
-        }
-        for (let x = x0; x + 1 < x1; x++) horizontal += residual[base + x] * residual[base + x + 1];
-      }
-      const index = ty * mapWidth + tx;
-      const mean = sum / (tile * tile);
-      level[index] = mean;
-      if (mean < TILE_LEVEL_MIN || mean > TILE_LEVEL_MAX || energy <= 1e-20) continue;
-      if (breast && !tileOnBreast(breast, tile, tx, ty)) continue;
-      energies[index] = energy;
-      corrH[index] = horizontal / energy;
-      corrV[index] = vertical / energy;
-    }
+  const { sums, across, down } = textureSums(display, width, height, tile, mapWidth, mapHeight);
+  for (let index = 0; index < count; index++) {
+    if (index % mapWidth >= across || Math.floor(index / mapWidth) >= down) continue;
+    const [sum, energy, horizontal, vertical] = sums.subarray(4 * index, 4 * index + 4);
+    const mean = sum / (tile * tile);
+    level[index] = mean;
+    if (mean < TILE_LEVEL_MIN || mean > TILE_LEVEL_MAX || energy <= 1e-20) continue;
+    if (breast && !tileOnBreast(breast, tile, index % mapWidth, Math.floor(index / mapWidth))) continue;
+    energies[index] = energy;
+    corrH[index] = horizontal / energy;
+    corrV[index] = vertical / energy;
   }
   const valid: number[] = [];
   for (let i = 0; i < count; i++) if (!Number.isNaN(corrH[i])) valid.push(i);
