@@ -182,7 +182,7 @@ function blockMeans(display: DisplayImage, block: number, lowW: number, lowH: nu
     for (let i = 0; i < levels.length; i++) levels[i] = level(display.table[i]);
   }
   // Sums of integer levels are exact in float64, so they match numpy's int64 sums in any order.
-  // Kept between checks (src/scratch.ts), like the resize's buffers below: neither leaves this file.
+  // Kept between checks (src/scratch.ts), like the resize's and the mask's working buffers: none leaves this file.
   const sums = scratch(Float64Array, 'preprocess.sums', lowW * lowH).fill(0);
   for (let y = 0; y < height; y++) {
     const rowBase = Math.floor(y / block) * lowW;
@@ -240,7 +240,7 @@ function halfOtsuThreshold(low: Float64Array): number {
 }
 
 function squareFilter(src: Uint8Array, lowW: number, lowH: number, radius: number, erode: boolean): Uint8Array {
-  const horiz = new Uint8Array(src.length);
+  const horiz = scratch(Uint8Array, 'mask.horizontal', src.length);
   for (let y = 0; y < lowH; y++) {
     for (let x = 0; x < lowW; x++) {
       const full = x - radius >= 0 && x + radius < lowW;
@@ -274,8 +274,8 @@ function largestComponent(
   lowW: number,
   lowH: number,
 ): { component: Uint8Array; componentSize: number } {
-  const labels = new Int32Array(foreground.length);
-  const queue = new Int32Array(foreground.length);
+  const labels = scratch(Int32Array, 'mask.labels', foreground.length).fill(0);
+  const queue = scratch(Int32Array, 'mask.queue', foreground.length);
   let label = 0;
   let bestLabel = 0;
   let bestSize = 0;
@@ -307,8 +307,8 @@ function largestComponent(
 }
 
 function fillHoles(mask: Uint8Array, lowW: number, lowH: number): Uint8Array {
-  const outside = new Uint8Array(mask.length);
-  const queue = new Int32Array(mask.length);
+  const outside = scratch(Uint8Array, 'mask.outside', mask.length).fill(0);
+  const queue = scratch(Int32Array, 'mask.queue', mask.length);
   let head = 0;
   let tail = 0;
   for (let i = 0; i < mask.length; i++) {
