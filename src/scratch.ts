@@ -1,8 +1,8 @@
 /**
  * Working buffers kept between checks. A check's large typed arrays (the display values, the blend seam's residual
- * samples) were fresh allocations each time, and a fresh buffer is paid for in page faults as it is first written:
- * in a Chromium worker on the development VM a new 1 MB Float32Array filled once cost 3.6 ms against 0.2 ms for a
- * kept one (README, Benchmarks). Checks run one at a time (CheckQueue), so one buffer per purpose suffices.
+ * samples, the squeezed batch) were fresh allocations each time, and a fresh buffer is paid for in page faults as it
+ * is first written, which in a Chromium worker cost more than the arithmetic on it (README, Benchmarks). Checks run
+ * one at a time (CheckQueue), so one buffer per purpose suffices.
  *
  * The memory kept is that of the largest image checked so far (about 4 bytes a pixel for the display values, 9 for
  * the seam's samples); it goes with the worker (`dispose()`).
