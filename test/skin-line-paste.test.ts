@@ -1,23 +1,18 @@
 // A large lesion transplant at the skin line, through the bundled guard: no ring of its size lies wholly on the
 // breast, so only the skin-line blend seam (seamEdge, calibrated on its own clean tail) can find it. The same image
 // without the paste must still be shown.
-import { createGuard, type Guard, type IntegritySignal } from '../dist/index.js';
+import type { IntegritySignal } from '../dist/index.js';
+import { bundledGuard } from './support/bundled-guard.js';
 import { acquire, assert, quantise16, skinLine, sourceGrains, transplant, whiteGrain, type Grain } from './support/helpers.js';
 
 const width = 1024;
 const height = 1024;
 
 describe('a large paste at the skin line, through the bundled guard', () => {
-  let guard: Guard;
-  before(async () => {
-    guard = await createGuard({ manifestUrl: '/dist/models/manifest.json', backend: 'wasm' });
-  });
-  after(async () => {
-    await guard?.dispose();
-  });
+  const guard = bundledGuard();
 
   const check = async (image: Float32Array) => {
-    const report = await guard.check({ data: quantise16(image), width, height, bitsStored: 16 });
+    const report = await guard().check({ data: quantise16(image), width, height, bitsStored: 16 });
     const byId = (id: string): IntegritySignal | undefined => report.integrity.signals.find((s) => s.id === id);
     const line = report.integrity.signals.map((s) => `${s.id} ${s.value === null ? 'null' : s.value.toFixed(2)}${s.flagged ? ' (flagged)' : ''}`).join(', ');
     return { report, byId, line };

@@ -1,6 +1,7 @@
 // The bundled guard, calibrated on digitised film and a few simulated chains, must clear clean images of sources it
 // never saw: a guard that flags a common vendor's clean images is useless.
-import { createGuard, type Guard } from '../dist/index.js';
+import type { Guard } from '../dist/index.js';
+import { bundledGuard } from './support/bundled-guard.js';
 import { assert, borderAndLabel, gaussian, seededRandom, syntheticBreast } from './support/helpers.js';
 
 async function expectShown(guard: Guard, data: Uint16Array, width: number, height: number, what: string): Promise<void> {
@@ -10,16 +11,10 @@ async function expectShown(guard: Guard, data: Uint16Array, width: number, heigh
 }
 
 describe('clean images of sources the calibration never saw', () => {
-  let guard: Guard;
-  before(async () => {
-    guard = await createGuard({ manifestUrl: '/dist/models/manifest.json', backend: 'wasm' });
-  });
-  after(async () => {
-    await guard?.dispose();
-  });
+  const guard = bundledGuard();
 
   it('the bundled manifest is calibrated for every signal as this SDK computes it', async () => {
-    const { integrity } = await guard.info();
+    const { integrity } = await guard().info();
     assert(integrity.ready && Object.keys(integrity.signals).sort().join() === 'content,noise,residual,seam,seamEdge,squeeze,texture', JSON.stringify(integrity));
   });
 
@@ -28,7 +23,7 @@ describe('clean images of sources the calibration never saw', () => {
       const breast = syntheticBreast(width, height, seed, 'left', 0.01);
       // syntheticBreast's background is 0.03 with noise; the detector's is nothing.
       const data = Uint16Array.from(breast, (v) => (v <= 0.06 ? 0 : Math.round(v * 65535)));
-      await expectShown(guard, data, width, height, 'empty background');
+      await expectShown(guard(), data, width, height, 'empty background');
     }
   });
 
@@ -39,7 +34,7 @@ describe('clean images of sources the calibration never saw', () => {
       const gauss = gaussian(seededRandom(seed + 100));
       // Quantum noise a tenth of the film's, stored at 12 bits and delivered in a 16-bit container.
       const data = Uint16Array.from(scene, (v) => Math.round(Math.round(Math.min(1, Math.max(0, v + 0.002 * Math.sqrt(0.3 + v) * gauss())) * 4095) * (65535 / 4095)));
-      await expectShown(guard, data, width, height, 'border and label');
+      await expectShown(guard(), data, width, height, 'border and label');
     }
   });
 });
