@@ -4,8 +4,8 @@
  * is first written, which in a Chromium worker cost more than the arithmetic on it (README, Benchmarks). Checks run
  * one at a time (CheckQueue), so one buffer per purpose suffices.
  *
- * The memory kept is that of the largest image checked so far (about 4 bytes a pixel for the display values, 9 for
- * the seam's samples); it goes with the worker (`dispose()`).
+ * The memory kept is that of the largest image checked so far (4 bytes a pixel for the display values, 9 bytes a
+ * sample for the seam's samples: about 5.5 bytes a pixel in all); it goes with the worker (`dispose()`).
  */
 
 type ArrayType = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor | Uint16ArrayConstructor | Uint8ArrayConstructor;
