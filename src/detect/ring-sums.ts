@@ -9,7 +9,7 @@
  * fetched).
  */
 import { RING_SUMS_WASM } from './ring-sums-wasm.js';
-import { lazyKernel, reserve } from './wasm-kernel.js';
+import { aligned, lazyKernel, reserve } from './wasm-kernel.js';
 
 interface Kernel {
   memory: WebAssembly.Memory;
@@ -58,7 +58,8 @@ export class RingSums {
 
   /**
    * Per-slot (sum, count) pairs of the rings at `bases` (centres as pair offsets into the prefix rows): `slots`
-   * pairs per centre, centre after centre. The view is valid until the next call.
+   * pairs per centre, centre after centre. The view is valid until the next call. (blend-seam.ts asks for
+   * {@link RingSums.judge}; test/ring-sums.test.ts reads the sums themselves.)
    */
   sums(runs: SlotRuns, bases: Int32Array): Float64Array {
     const { out, n, slots } = this.sumInto(runs, bases);
@@ -90,12 +91,11 @@ export class RingSums {
     const slots = runs.slotEnd.length - 1;
     const k = ringKernel();
     const n = bases.length;
-    const at = (offset: number): number => Math.ceil(offset / 16) * 16;
-    const lower = at(this.bytes);
-    const upper = at(lower + 4 * runs.lower.length);
-    const slotEnd = at(upper + 4 * runs.upper.length);
-    const basesAt = at(slotEnd + 4 * runs.slotEnd.length);
-    const out = at(basesAt + 4 * n);
+    const lower = aligned(this.bytes);
+    const upper = aligned(lower + 4 * runs.lower.length);
+    const slotEnd = aligned(upper + 4 * runs.upper.length);
+    const basesAt = aligned(slotEnd + 4 * runs.slotEnd.length);
+    const out = aligned(basesAt + 4 * n);
     reserve(k.memory, out + 16 * slots * n);
     const buffer = k.memory.buffer;
     new Int32Array(buffer, lower, runs.lower.length).set(runs.lower);

@@ -6,7 +6,7 @@
  * test/texture-tiles.test.ts), so the values are bit-identical.
  */
 import { TEXTURE_TILES_WASM } from './texture-tiles-wasm.js';
-import { lazyKernel, reserve } from './wasm-kernel.js';
+import { aligned, lazyKernel, reserve } from './wasm-kernel.js';
 
 interface Kernel {
   memory: WebAssembly.Memory;
@@ -27,19 +27,18 @@ export function textureSums(display: Float32Array, width: number, height: number
   const k = textureKernel();
   const rows = tile + 2 * HALF;
   const band = 0;
-  const rowSums = Math.ceil((4 * rows * width) / 8) * 8;
+  const rowSums = aligned(4 * rows * width);
   const residual = rowSums + 8 * rows * width;
   const columns = residual + 8 * tile * width;
   const out = columns + 8 * width;
   reserve(k.memory, out + 32 * mapWidth);
   const sums = new Float64Array(4 * mapWidth * mapHeight);
-  let across = 0;
-  while (across < mapWidth && 1 + (across + 1) * tile <= width) across++;
-  let down = 0;
-  while (down < mapHeight && 1 + (down + 1) * tile <= height) down++;
+  // Tile t ends at 1 + (t + 1) tile, which must not pass the image's edge.
+  const across = Math.min(mapWidth, Math.floor((width - 1) / tile));
+  const down = Math.min(mapHeight, Math.floor((height - 1) / tile));
+  const pixels = new Float32Array(k.memory.buffer, band, rows * width);
   for (let ty = 0; ty < down; ty++) {
     const y0 = 1 + ty * tile;
-    const pixels = new Float32Array(k.memory.buffer, band, rows * width);
     for (let s = 0; s < rows; s++) {
       const y = Math.min(height - 1, Math.max(0, y0 - HALF + s));
       pixels.set(display.subarray(y * width, (y + 1) * width), s * width);

@@ -7,7 +7,7 @@
  * under a Content-Security-Policy, `'wasm-unsafe-eval'`; it is compiled from bytes in the bundle (nothing is fetched).
  */
 import { TILE_NOISE_WASM } from './tile-noise-wasm.js';
-import { lazyKernel, reserve } from './wasm-kernel.js';
+import { aligned, lazyKernel, reserve } from './wasm-kernel.js';
 
 interface Kernel {
   memory: WebAssembly.Memory;
@@ -39,10 +39,8 @@ export function tileNoise(display: Float32Array, width: number, height: number, 
   const { tile, mapWidth, mapHeight, stride } = grid;
   const k = tileKernel();
   // One row of tiles at a time: its rows and the two above and below it, so the memory stays a band of the image.
-  const bandBytes = 4 * width * (tile + 4);
-  const scratch = bandBytes;
-  // Doubles from an offset that is a multiple of 8 (a Float64Array view needs it; the kernel's loads are aligned).
-  const records = Math.ceil((scratch + 4 * Math.ceil(tile / stride) ** 2) / 16) * 16;
+  const residuals = aligned(4 * width * (tile + 4));
+  const records = aligned(residuals + 4 * Math.ceil(tile / stride) ** 2);
   reserve(k.memory, records + 16 * mapWidth);
   const level = new Float64Array(mapWidth * mapHeight);
   const noise = new Float64Array(mapWidth * mapHeight);
@@ -53,7 +51,7 @@ export function tileNoise(display: Float32Array, width: number, height: number, 
     const first = ya - 2;
     const rows = Math.max(0, Math.min(height, yb + 2) - first);
     new Float32Array(k.memory.buffer, 0, rows * width).set(display.subarray(first * width, (first + rows) * width));
-    k.tileRow(width, ya - first, yb - first, mapWidth, tile, stride, grid.levelMin, grid.levelMax, scratch, records);
+    k.tileRow(width, ya - first, yb - first, mapWidth, tile, stride, grid.levelMin, grid.levelMax, residuals, records);
     const out = new Float64Array(k.memory.buffer, records, 2 * mapWidth);
     for (let tx = 0; tx < mapWidth; tx++) {
       level[ty * mapWidth + tx] = out[2 * tx];

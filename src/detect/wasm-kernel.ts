@@ -12,6 +12,11 @@ export function lazyKernel<T>(bytes: Uint8Array<ArrayBuffer>): () => T {
   return () => (exports ??= new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as unknown as T);
 }
 
+/** `offset` rounded up to a multiple of 16 bytes: where a kernel's next array may start (any view type, SIMD loads). */
+export function aligned(offset: number): number {
+  return Math.ceil(offset / 16) * 16;
+}
+
 /** Grows the memory to at least `bytes` (kept: the next image of the same size needs it again). */
 export function reserve(memory: WebAssembly.Memory, bytes: number): void {
   const missing = Math.ceil(bytes / PAGE) - memory.buffer.byteLength / PAGE;
