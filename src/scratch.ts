@@ -8,7 +8,7 @@
  * sample for the seam's samples: about 5.5 bytes a pixel in all); it goes with the worker (`dispose()`).
  */
 
-type ArrayType = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor | Uint16ArrayConstructor | Uint8ArrayConstructor;
+type ArrayType = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor | Uint16ArrayConstructor | Uint8ArrayConstructor | Int8ArrayConstructor;
 
 const buffers = new Map<string, ArrayBuffer>();
 

@@ -1,7 +1,7 @@
 // The blend-seam signal: a patch pasted with a soft edge leaves a ring of lower noise (its feather mixes two noises),
 // found wherever it lies; clean images of sources with other grains, noise levels, depths and sizes stay below it.
-import { blendSeam } from '../src/detect/blend-seam.js';
-import { acquire, assert, lowResolutionScan, skinLine, sourceGrains, transplant, whiteGrain } from './support/helpers.js';
+import { BINS, MIN_BIN_SAMPLES, blendSeam, selectInBins } from '../src/detect/blend-seam.js';
+import { acquire, assert, seededRandom, lowResolutionScan, skinLine, sourceGrains, transplant, whiteGrain } from './support/helpers.js';
 
 // Three of the shared grains and white noise. The fourth (grain mostly along columns, 16 bit) is found too in this
 // phantom, but with less margin than asked below: pasted 6.96 against its own clean 4.97.
@@ -74,6 +74,32 @@ describe('blend seam', () => {
     const donor = acquire(2048, 2048, 22, source);
     const pasted = blendSeam(transplant(clean, donor, 2048, 660, 1040, 128, source.bits), 2048, 2048);
     assert(pasted.value > 7 && pasted.ring !== null && Math.hypot(pasted.ring.x - 660, pasted.ring.y - 1040) < 32, `at 2048 px: ${pasted.value.toFixed(2)} ${JSON.stringify(pasted.ring)}`);
+  });
+
+  it("takes each intensity bin's median as a sort would: the exact sample, ties, zeros and sparse bins included", () => {
+    // The medians are found by radix passes over the samples' bits (selectInBins); here against a sort per bin.
+    const next = seededRandom(23);
+    const n = 30_000;
+    const size = new Float32Array(n);
+    const bin = new Uint8Array(n);
+    const perBin = new Int32Array(BINS);
+    for (let k = 0; k < n; k++) {
+      // Bins of very different counts (some under MIN_BIN_SAMPLES); values over decades, many repeated, some 0.
+      const b = Math.min(BINS - 1, Math.floor(BINS * next() ** 3));
+      const roll = next();
+      size[k] = roll < 0.05 ? 0 : roll < 0.3 ? Math.round(next() * 8) / 64 : next() * 10 ** (4 * next() - 3);
+      bin[k] = b;
+      perBin[b]++;
+    }
+    const chosen = selectInBins(size, bin, n, perBin);
+    let checked = 0;
+    for (let b = 0; b < BINS; b++) {
+      const values = Float32Array.from(size.filter((_, k) => bin[k] === b)).sort();
+      const expected = perBin[b] >= MIN_BIN_SAMPLES ? values[values.length >> 1] : 0;
+      assert(Object.is(chosen[b], expected), `bin ${b} (${perBin[b]} samples): ${chosen[b]}, a sort gives ${expected}`);
+      if (perBin[b] >= MIN_BIN_SAMPLES) checked++;
+    }
+    assert(checked > 20 && checked < BINS, `${checked} bins with enough samples: the case needs both kinds`);
   });
 
   it('returns 0 and no ring for an image too small or without tissue', () => {

@@ -10,10 +10,65 @@
   ;; memory, the prefix rows at 0. bases[k]: centre k's pair in the prefix rows; lower[r] and upper[r]: run r's ends
   ;; relative to a centre, in pairs, runs grouped by slot; slotEnd[s + 1]: the end of slot s's runs. Writes per centre
   ;; `slots` (sum, count) pairs to out, centre after centre. A pair is 16 bytes.
+  ;; Four centres at a time, each in an accumulator of its own: one centre's sum is a chain of dependent additions,
+  ;; which the processor waits on; four chains run side by side. Each centre's additions stay the same and in the
+  ;; same order. The last n mod 4 centres go one at a time.
   (func (export "ringSums")
     (param $bases i32) (param $n i32) (param $lower i32) (param $upper i32) (param $slotEnd i32) (param $slots i32)
     (param $out i32)
     (local $k i32) (local $b i32) (local $s i32) (local $r i32) (local $end i32) (local $acc v128)
+    (local $b1 i32) (local $b2 i32) (local $b3 i32) (local $acc1 v128) (local $acc2 v128) (local $acc3 v128)
+    (local $hi i32) (local $lo i32) (local $stride i32) (local $at i32)
+    ;; One centre's output: slots pairs.
+    (local.set $stride (i32.shl (local.get $slots) (i32.const 4)))
+    (block $quadsDone
+      (loop $quads
+        (br_if $quadsDone (i32.gt_u (i32.add (local.get $k) (i32.const 4)) (local.get $n)))
+        (local.set $at (i32.add (local.get $bases) (i32.shl (local.get $k) (i32.const 2))))
+        (local.set $b (i32.shl (i32.load (local.get $at)) (i32.const 4)))
+        (local.set $b1 (i32.shl (i32.load offset=4 (local.get $at)) (i32.const 4)))
+        (local.set $b2 (i32.shl (i32.load offset=8 (local.get $at)) (i32.const 4)))
+        (local.set $b3 (i32.shl (i32.load offset=12 (local.get $at)) (i32.const 4)))
+        (local.set $s (i32.const 0))
+        (local.set $r (i32.const 0))
+        (block $quadSlotsDone
+          (loop $quadSlots
+            (br_if $quadSlotsDone (i32.ge_u (local.get $s) (local.get $slots)))
+            (local.set $end (i32.load (i32.add (local.get $slotEnd) (i32.shl (i32.add (local.get $s) (i32.const 1)) (i32.const 2)))))
+            (local.set $acc (v128.const f64x2 0 0))
+            (local.set $acc1 (v128.const f64x2 0 0))
+            (local.set $acc2 (v128.const f64x2 0 0))
+            (local.set $acc3 (v128.const f64x2 0 0))
+            (block $quadRunsDone
+              (loop $quadRuns
+                (br_if $quadRunsDone (i32.ge_u (local.get $r) (local.get $end)))
+                (local.set $hi (i32.shl (i32.load (i32.add (local.get $upper) (i32.shl (local.get $r) (i32.const 2)))) (i32.const 4)))
+                (local.set $lo (i32.shl (i32.load (i32.add (local.get $lower) (i32.shl (local.get $r) (i32.const 2)))) (i32.const 4)))
+                (local.set $acc (f64x2.add (local.get $acc)
+                  (f64x2.sub (v128.load align=8 (i32.add (local.get $b) (local.get $hi))) (v128.load align=8 (i32.add (local.get $b) (local.get $lo))))))
+                (local.set $acc1 (f64x2.add (local.get $acc1)
+                  (f64x2.sub (v128.load align=8 (i32.add (local.get $b1) (local.get $hi))) (v128.load align=8 (i32.add (local.get $b1) (local.get $lo))))))
+                (local.set $acc2 (f64x2.add (local.get $acc2)
+                  (f64x2.sub (v128.load align=8 (i32.add (local.get $b2) (local.get $hi))) (v128.load align=8 (i32.add (local.get $b2) (local.get $lo))))))
+                (local.set $acc3 (f64x2.add (local.get $acc3)
+                  (f64x2.sub (v128.load align=8 (i32.add (local.get $b3) (local.get $hi))) (v128.load align=8 (i32.add (local.get $b3) (local.get $lo))))))
+                (local.set $r (i32.add (local.get $r) (i32.const 1)))
+                (br $quadRuns)))
+            ;; Centre k + i's slot s: out + (k + i) * stride + 16 s.
+            (local.set $at (i32.add (i32.add (local.get $out) (i32.mul (local.get $k) (local.get $stride))) (i32.shl (local.get $s) (i32.const 4))))
+            (v128.store align=8 (local.get $at) (local.get $acc))
+            (local.set $at (i32.add (local.get $at) (local.get $stride)))
+            (v128.store align=8 (local.get $at) (local.get $acc1))
+            (local.set $at (i32.add (local.get $at) (local.get $stride)))
+            (v128.store align=8 (local.get $at) (local.get $acc2))
+            (local.set $at (i32.add (local.get $at) (local.get $stride)))
+            (v128.store align=8 (local.get $at) (local.get $acc3))
+            (local.set $s (i32.add (local.get $s) (i32.const 1)))
+            (br $quadSlots)))
+        (local.set $k (i32.add (local.get $k) (i32.const 4)))
+        (br $quads)))
+    ;; The rest, one centre at a time, from centre k's output on.
+    (local.set $out (i32.add (local.get $out) (i32.mul (local.get $k) (local.get $stride))))
     (block $centresDone
       (loop $centres
         (br_if $centresDone (i32.ge_u (local.get $k) (local.get $n)))
@@ -155,9 +210,11 @@
                   (loop $others
                     (br_if $counted (i32.ge_u (local.get $j) (local.get $used)))
                     (local.set $other (f64.load offset=128 (i32.add (local.get $sectors) (i32.shl (local.get $j) (i32.const 3)))))
-                    (if (i32.or (f64.lt (local.get $other) (local.get $ratio))
-                                (i32.and (f64.eq (local.get $other) (local.get $ratio)) (i32.lt_u (local.get $j) (local.get $i))))
-                      (then (local.set $position (i32.add (local.get $position) (i32.const 1)))))
+                    ;; Counted without a branch: which sectors come first is as good as random, and a mispredicted
+                    ;; branch cost more than the comparison.
+                    (local.set $position (i32.add (local.get $position)
+                      (i32.or (f64.lt (local.get $other) (local.get $ratio))
+                              (i32.and (f64.eq (local.get $other) (local.get $ratio)) (i32.lt_u (local.get $j) (local.get $i))))))
                     (local.set $j (i32.add (local.get $j) (i32.const 1)))
                     (br $others)))
                 (if (i32.eq (local.get $position) (local.get $rank))

@@ -50,8 +50,8 @@ export interface SeamRing {
 }
 
 /** Intensity bins of the noise-intensity relation, and the samples a bin needs to count. */
-const BINS = 64;
-const MIN_BIN_SAMPLES = 200;
+export const BINS = 64;
+export const MIN_BIN_SAMPLES = 200;
 /** Relative noise is capped (an edge or a speck is structure, not noise). */
 const RELATIVE_CAP = 4;
 /** Cell side at 1,024 px along the image's long side; the smallest ring radius, in cells. */
@@ -239,20 +239,12 @@ function unclipped(p: number, q: number, r: number): boolean {
  * sparse bin taking its nearest filled neighbour's; null when no bin has enough samples.
  */
 function binMedians(size: Float32Array, bin: Uint8Array, n: number, perBin: Int32Array): Float64Array | null {
-  const start = new Int32Array(BINS + 1);
-  for (let b = 0; b < BINS; b++) start[b + 1] = start[b] + perBin[b];
-  const sorted = scratch(Float32Array, 'seam.sorted', n);
-  const fill = start.slice(0, BINS);
-  for (let k = 0; k < n; k++) sorted[fill[bin[k]]++] = size[k];
-  const filled: number[] = [];
   const medians = new Float64Array(BINS);
-  for (let b = 0; b < BINS; b++) {
-    if (perBin[b] < MIN_BIN_SAMPLES) continue;
-    const values = sorted.subarray(start[b], start[b + 1]);
-    medians[b] = Math.max(1e-9, quickSelect(values, values.length, values.length >> 1));
-    filled.push(b);
-  }
+  const filled: number[] = [];
+  for (let b = 0; b < BINS; b++) if (perBin[b] >= MIN_BIN_SAMPLES) filled.push(b);
   if (filled.length === 0) return null;
+  const chosen = selectInBins(size, bin, n, perBin);
+  for (const b of filled) medians[b] = Math.max(1e-9, chosen[b]);
   for (let b = 0; b < BINS; b++) {
     if (perBin[b] >= MIN_BIN_SAMPLES) continue;
     let nearest = filled[0];
@@ -260,6 +252,59 @@ function binMedians(size: Float32Array, bin: Uint8Array, n: number, perBin: Int3
     medians[b] = medians[nearest];
   }
   return medians;
+}
+
+/** Radix digits of {@link selectInBins}: 11, 11 and 10 bits of a float32's pattern, high to low. */
+const DIGITS = [
+  { shift: 21, width: 11 },
+  { shift: 10, width: 11 },
+  { shift: 0, width: 10 },
+] as const;
+
+/**
+ * Each filled bin's (perBin >= MIN_BIN_SAMPLES, {@link MIN_BIN_SAMPLES}) sample of rank floor(count / 2) in ascending
+ * order: its median, the upper one of an even count; 0 for the other bins. `size`: the first n samples' values,
+ * `bin`: their bins (below {@link BINS}), `perBin`: how many each bin has. The samples are >= 0 (sizes of residuals), whose float32 bit patterns order like the
+ * numbers, so three radix passes over all samples at once, each keeping only those whose higher digits match their
+ * bin's median so far, find the exact element a selection per bin would (it was a copy sorted by bin and a
+ * Hoare selection per bin: the larger cost of the two in a browser worker).
+ */
+export function selectInBins(size: Float32Array, bin: Uint8Array, n: number, perBin: Int32Array): Float32Array {
+  const keys = new Uint32Array(size.buffer, size.byteOffset, n);
+  const counts = scratch(Int32Array, 'seam.digits', BINS << 11);
+  // Per bin: the digits found so far (-1: not searched) and the rank left within them.
+  const prefix = new Int32Array(BINS).fill(-1);
+  const rank = new Int32Array(BINS);
+  for (let b = 0; b < BINS; b++) {
+    if (perBin[b] < MIN_BIN_SAMPLES) continue;
+    prefix[b] = 0;
+    rank[b] = perBin[b] >> 1;
+  }
+  let above = 32; // the bits the prefix holds are those above this one
+  for (const { shift, width } of DIGITS) {
+    counts.fill(0);
+    const mask = (1 << width) - 1;
+    for (let k = 0; k < n; k++) {
+      const b = bin[k];
+      const key = keys[k];
+      // `above` is 32 on the first pass: a shift by 32 is a shift by 0 in JavaScript, so test it apart.
+      if (above < 32 ? key >>> above !== prefix[b] : prefix[b] !== 0) continue;
+      counts[(b << 11) | ((key >>> shift) & mask)]++;
+    }
+    for (let b = 0; b < BINS; b++) {
+      if (prefix[b] < 0) continue;
+      let digit = 0;
+      let left = rank[b];
+      while (left >= counts[(b << 11) | digit]) left -= counts[(b << 11) | digit++];
+      prefix[b] = (prefix[b] << width) | digit;
+      rank[b] = left;
+    }
+    above = shift;
+  }
+  const chosen = new Float32Array(BINS);
+  const bits = new Uint32Array(chosen.buffer);
+  for (let b = 0; b < BINS; b++) if (prefix[b] >= 0) bits[b] = prefix[b];
+  return chosen;
 }
 
 /** Cell sums of the next octave: 2x2 cells of this one. */
@@ -348,15 +393,15 @@ function strongestRing(
   // (the order the log keeps; the kernel orders them, ties in sector order).
   const rule = { enough: Float64Array.from(runs.cells, (n) => FULL_SHARE * n * samples), minSectors: MIN_SECTORS, weakest: WEAKEST };
   // Each ring's statistic and pool (-1 where it cannot be judged); `bases`: centres as offsets into the prefix rows.
-  const judge = (bases: Int32Array): { stats: Float64Array; pools: Int8Array } => {
+  // `into`: where the statistics and pools go (the coarse lattice's are kept between radii and checks).
+  const judge = (bases: Int32Array, into?: string): { stats: Float64Array; pools: Int8Array } => {
     const n = bases.length;
     const judged = sums.judge(runs, bases, rule);
-    const stats = new Float64Array(n).fill(Number.NaN);
-    const pools = new Int8Array(n).fill(-1);
+    const stats = into ? scratch(Float64Array, `${into}.stats`, n) : new Float64Array(n);
+    const pools = into ? scratch(Int8Array, `${into}.pools`, n) : new Int8Array(n);
     for (let k = 0; k < n; k++) {
       const pool = judged[3 * k];
-      if (pool < 0) continue;
-      stats[k] = Math.log(judged[3 * k + 1]) - Math.log(judged[3 * k + 2]);
+      stats[k] = pool < 0 ? Number.NaN : Math.log(judged[3 * k + 1]) - Math.log(judged[3 * k + 2]);
       pools[k] = pool;
     }
     return { stats, pools };
@@ -364,30 +409,38 @@ function strongestRing(
   const offset = (cx: number, cy: number): number => cy * (w + 1) + cx;
   const centred = (cx: number, cy: number): boolean => c[cy * w + cx] >= 0.9 * samples;
   // The coarse lattice, in raster order (the order decides ties among the quietest).
-  const lattice: number[] = [];
-  const where: number[] = [];
+  const most = Math.ceil(Math.max(0, h - 2 * reach) / 2) * Math.ceil(Math.max(0, w - 2 * reach) / 2);
+  const lattice = scratch(Int32Array, 'seam.lattice', most);
+  const where = scratch(Int32Array, 'seam.latticeCell', most);
+  let count = 0;
   for (let cy = reach; cy < h - reach; cy += 2) {
     for (let cx = reach; cx < w - reach; cx += 2) {
       if (!centred(cx, cy)) continue;
-      lattice.push(offset(cx, cy));
-      where.push(cy * w + cx);
+      lattice[count] = offset(cx, cy);
+      where[count++] = cy * w + cx;
     }
   }
-  const coarse = judge(Int32Array.from(lattice));
+  const coarse = judge(lattice.subarray(0, count), 'seam.coarse');
   let whole: Ring | null = null;
   let edge: Ring | null = null;
-  const members = new Int32Array(POOL_WHOLE + 1);
-  for (const p of coarse.pools) if (p >= 0) members[p]++;
+  // The judged rings grouped by pool, each pool in lattice order: start[p] to start[p + 1].
+  const start = new Int32Array(POOL_WHOLE + 2);
+  for (let k = 0; k < count; k++) if (coarse.pools[k] >= 0) start[coarse.pools[k] + 1]++;
+  for (let p = 0; p <= POOL_WHOLE; p++) start[p + 1] += start[p];
+  const grouped = scratch(Float64Array, 'seam.grouped', start[POOL_WHOLE + 1]);
+  const groupedAt = scratch(Int32Array, 'seam.groupedAt', start[POOL_WHOLE + 1]);
+  const next = start.slice();
+  for (let k = 0; k < count; k++) {
+    const p = coarse.pools[k];
+    if (p < 0) continue;
+    grouped[next[p]] = coarse.stats[k];
+    groupedAt[next[p]++] = where[k];
+  }
   for (let pool = MIN_SECTORS; pool <= POOL_WHOLE; pool++) {
-    const m = members[pool];
+    const m = start[pool + 1] - start[pool];
     if (m < MIN_RINGS) continue;
-    const stats = new Float64Array(m);
-    const at = new Int32Array(m);
-    for (let k = 0, j = 0; j < m; k++) {
-      if (coarse.pools[k] !== pool) continue;
-      stats[j] = coarse.stats[k];
-      at[j++] = where[k];
-    }
+    const stats = grouped.subarray(start[pool], start[pool + 1]);
+    const at = groupedAt.subarray(start[pool], start[pool + 1]);
     // The quietest rings on the coarse lattice, then their neighbours on the fine one (judged in the same pool).
     const order = quietest(stats, REFINE);
     const near: number[] = [];
@@ -412,7 +465,9 @@ function strongestRing(
         centre = near[k];
       }
     });
-    const values = Float32Array.from(stats);
+    // The statistics at float32, as the robust scale has always been taken (a value of its own, kept as it was).
+    const values = scratch(Float32Array, 'seam.values', m);
+    values.set(stats);
     const middle = quickSelect(values, m, m >> 1);
     for (let k = 0; k < m; k++) values[k] = Math.abs(values[k] - middle);
     const spread = 1.4826 * quickSelect(values, m, m >> 1);
