@@ -104,7 +104,7 @@
   ;; whose feather and at least one side (each side alone) do (pool = their number, -1 when under minSectors). Of the
   ;; judged sectors, in ascending order of feather mean / side mean (ties in sector order), the one at rank
   ;; (count - weakest) is the statistic. Writes per ring three doubles to out: pool, that sector's feather mean and its
-  ;; side mean (the caller takes the logs). sectors: room for 24 doubles.
+  ;; side mean (the caller takes the logs). sectors: room for 24 doubles and 8 32-bit counts (224 bytes).
   ;; Sector i of a ring judged: its feather mean, side mean and their ratio into the sectors scratch (8 doubles each).
   (func $judged (param $sectors i32) (param $i i32) (param $feather f64) (param $featherCount f64) (param $side f64) (param $sideCount f64)
     (local $at i32) (local $featherMean f64) (local $sideMean f64)
@@ -194,30 +194,41 @@
             (then (local.set $used (i32.const 0)) (f64.store (local.get $out) (f64.const -1)) (br $judged)))
           (f64.store (local.get $out) (f64.convert_i32_s (local.get $used))))
         ;; The sector at rank (used - weakest) of a stable ascending sort by ratio: the one with that many sectors
-        ;; before it (smaller ratios, and equal ones earlier).
+        ;; before it (smaller ratios, and equal ones earlier). Each pair compared once, without a branch (which
+        ;; comes first is as good as random, and a mispredicted branch cost more than the comparison): of i < j,
+        ;; j goes first when its ratio is smaller, else i. The counts sit after the 24 doubles of `sectors`.
         (if (i32.gt_s (local.get $used) (i32.const 0))
           (then
             (local.set $rank (i32.sub (local.get $used) (local.get $weakest)))
+            (v128.store offset=192 (local.get $sectors) (v128.const i32x4 0 0 0 0))
+            (v128.store offset=208 (local.get $sectors) (v128.const i32x4 0 0 0 0))
+            (local.set $i (i32.const 0))
+            (block $pairsDone
+              (loop $firsts
+                (br_if $pairsDone (i32.ge_u (local.get $i) (local.get $used)))
+                (local.set $ratio (f64.load offset=128 (i32.add (local.get $sectors) (i32.shl (local.get $i) (i32.const 3)))))
+                (local.set $j (i32.add (local.get $i) (i32.const 1)))
+                (block $secondsDone
+                  (loop $seconds
+                    (br_if $secondsDone (i32.ge_u (local.get $j) (local.get $used)))
+                    (local.set $other (f64.load offset=128 (i32.add (local.get $sectors) (i32.shl (local.get $j) (i32.const 3)))))
+                    ;; position: 1 when j goes first.
+                    (local.set $position (f64.lt (local.get $other) (local.get $ratio)))
+                    (i32.store offset=192 (i32.add (local.get $sectors) (i32.shl (local.get $i) (i32.const 2)))
+                      (i32.add (i32.load offset=192 (i32.add (local.get $sectors) (i32.shl (local.get $i) (i32.const 2)))) (local.get $position)))
+                    (i32.store offset=192 (i32.add (local.get $sectors) (i32.shl (local.get $j) (i32.const 2)))
+                      (i32.add (i32.load offset=192 (i32.add (local.get $sectors) (i32.shl (local.get $j) (i32.const 2))))
+                        (i32.sub (i32.const 1) (local.get $position))))
+                    (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                    (br $seconds)))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br $firsts)))
             (local.set $chosen (i32.const 0))
             (local.set $i (i32.const 0))
             (block $found
               (loop $candidates
                 (br_if $found (i32.ge_u (local.get $i) (local.get $used)))
-                (local.set $ratio (f64.load offset=128 (i32.add (local.get $sectors) (i32.shl (local.get $i) (i32.const 3)))))
-                (local.set $position (i32.const 0))
-                (local.set $j (i32.const 0))
-                (block $counted
-                  (loop $others
-                    (br_if $counted (i32.ge_u (local.get $j) (local.get $used)))
-                    (local.set $other (f64.load offset=128 (i32.add (local.get $sectors) (i32.shl (local.get $j) (i32.const 3)))))
-                    ;; Counted without a branch: which sectors come first is as good as random, and a mispredicted
-                    ;; branch cost more than the comparison.
-                    (local.set $position (i32.add (local.get $position)
-                      (i32.or (f64.lt (local.get $other) (local.get $ratio))
-                              (i32.and (f64.eq (local.get $other) (local.get $ratio)) (i32.lt_u (local.get $j) (local.get $i))))))
-                    (local.set $j (i32.add (local.get $j) (i32.const 1)))
-                    (br $others)))
-                (if (i32.eq (local.get $position) (local.get $rank))
+                (if (i32.eq (i32.load offset=192 (i32.add (local.get $sectors) (i32.shl (local.get $i) (i32.const 2)))) (local.get $rank))
                   (then (local.set $chosen (local.get $i)) (br $found)))
                 (local.set $i (i32.add (local.get $i) (i32.const 1)))
                 (br $candidates)))

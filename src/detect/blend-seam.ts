@@ -333,11 +333,28 @@ interface RingRuns extends SlotRuns {
   reach: number;
 }
 
+/** Runs made so far, by radius and row length: the same 15 rings come back at every check of images of one size. */
+const madeRuns = new Map<string, RingRuns>();
+/** More entries than this (images of many sizes) and the cache starts afresh; one size needs 15. */
+const MADE_RUNS_KEPT = 64;
+
+/** {@link makeRingRuns}, made once per radius and row length. */
+function ringRuns(radius: number, rowLength: number): RingRuns {
+  const key = `${radius} ${rowLength}`;
+  let runs = madeRuns.get(key);
+  if (!runs) {
+    if (madeRuns.size >= MADE_RUNS_KEPT) madeRuns.clear();
+    runs = makeRingRuns(radius, rowLength);
+    madeRuns.set(key, runs);
+  }
+  return runs;
+}
+
 /**
  * The runs of a ring of `radius` cells on prefix rows of `rowLength` entries: within a slot in row order, left to
  * right (the order its sum adds them in).
  */
-function ringRuns(radius: number, rowLength: number): RingRuns {
+function makeRingRuns(radius: number, rowLength: number): RingRuns {
   const reach = Math.ceil(OUTER[1] * radius);
   const lower: number[][] = Array.from({ length: SLOTS }, () => []);
   const upper: number[][] = Array.from({ length: SLOTS }, () => []);

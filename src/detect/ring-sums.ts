@@ -78,7 +78,8 @@ export class RingSums {
     const k = ringKernel();
     const enough = out + 16 * slots * n;
     const sectors = enough + 8 * 24;
-    const judged = sectors + 8 * 24;
+    // The kernel's scratch for a ring's sectors: 24 doubles and 8 counts.
+    const judged = sectors + 8 * 24 + 32;
     reserve(k.memory, judged + 24 * n);
     new Float64Array(k.memory.buffer, enough, 24).set(rule.enough);
     k.judgeRings(out, n, enough, rule.minSectors, rule.weakest, sectors, judged);
