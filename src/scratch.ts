@@ -5,7 +5,7 @@
  * one at a time (CheckQueue), so one buffer per purpose suffices.
  *
  * The memory kept is that of the largest image checked so far (4 bytes a pixel for the display values, 9 bytes a
- * sample for the seam's samples: about 5.5 bytes a pixel in all); it goes with the worker (`dispose()`).
+ * sample for the seam's samples: about 5.3 bytes a pixel in all); it goes with the worker (`dispose()`).
  */
 
 type ArrayType = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor | Uint16ArrayConstructor | Uint8ArrayConstructor | Int8ArrayConstructor;
