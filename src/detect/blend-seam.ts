@@ -262,12 +262,14 @@ const DIGITS = [
 ] as const;
 
 /**
- * Each filled bin's (perBin >= MIN_BIN_SAMPLES, {@link MIN_BIN_SAMPLES}) sample of rank floor(count / 2) in ascending
- * order: its median, the upper one of an even count; 0 for the other bins. `size`: the first n samples' values,
- * `bin`: their bins (below {@link BINS}), `perBin`: how many each bin has. The samples are >= 0 (sizes of residuals), whose float32 bit patterns order like the
- * numbers, so three radix passes over all samples at once, each keeping only those whose higher digits match their
- * bin's median so far, find the exact element a selection per bin would (it was a copy sorted by bin and a
- * Hoare selection per bin: the larger cost of the two in a browser worker).
+ * Each filled bin's sample of rank floor(count / 2) in ascending order: its median, the upper one of an even count;
+ * 0 for the bins with fewer than {@link MIN_BIN_SAMPLES}. `size`: the first n samples' values, `bin`: their bins
+ * (below {@link BINS}), `perBin`: how many each bin has.
+ *
+ * The samples are >= 0 (sizes of residuals), whose float32 bit patterns order like the numbers, so three radix
+ * passes over all samples at once, each keeping only those whose higher digits match their bin's median so far,
+ * find the exact element a selection per bin would (it was a copy sorted by bin and a Hoare selection per bin: the
+ * larger cost of the two in a browser worker).
  */
 export function selectInBins(size: Float32Array, bin: Uint8Array, n: number, perBin: Int32Array): Float32Array {
   const keys = new Uint32Array(size.buffer, size.byteOffset, n);
