@@ -54,16 +54,18 @@ export function noiseTexture(display: Float32Array, width: number, height: numbe
   const corrV = new Float64Array(count).fill(Number.NaN);
   const energies = new Float64Array(count);
   const { sums, across, down } = textureSums(display, width, height, tile, mapWidth, mapHeight);
-  for (let index = 0; index < count; index++) {
-    if (index % mapWidth >= across || Math.floor(index / mapWidth) >= down) continue;
-    const [sum, energy, horizontal, vertical] = sums.subarray(4 * index, 4 * index + 4);
-    const mean = sum / (tile * tile);
-    level[index] = mean;
-    if (mean < TILE_LEVEL_MIN || mean > TILE_LEVEL_MAX || energy <= 1e-20) continue;
-    if (breast && !tileOnBreast(breast, tile, index % mapWidth, Math.floor(index / mapWidth))) continue;
-    energies[index] = energy;
-    corrH[index] = horizontal / energy;
-    corrV[index] = vertical / energy;
+  for (let ty = 0; ty < down; ty++) {
+    for (let tx = 0; tx < across; tx++) {
+      const index = ty * mapWidth + tx;
+      const mean = sums[4 * index] / (tile * tile);
+      const energy = sums[4 * index + 1];
+      level[index] = mean;
+      if (mean < TILE_LEVEL_MIN || mean > TILE_LEVEL_MAX || energy <= 1e-20) continue;
+      if (breast && !tileOnBreast(breast, tile, tx, ty)) continue;
+      energies[index] = energy;
+      corrH[index] = sums[4 * index + 2] / energy;
+      corrV[index] = sums[4 * index + 3] / energy;
+    }
   }
   const valid: number[] = [];
   for (let i = 0; i < count; i++) if (!Number.isNaN(corrH[i])) valid.push(i);
