@@ -1,11 +1,12 @@
 // The SDK's preprocessing (TypeScript) against the training side's (models/train/preprocess.py) on synthetic
 // images: the same PNG through the SDK's own decoder and display transform must give the same tensor.
 import { preprocessMammogram } from '../src/image/preprocess.js';
+import { scratch } from '../src/scratch.js';
 import { displayImage, displayValues } from '../src/image/voi.js';
 import { decodePng } from '../src/input/png.js';
 import { assert, maxAbsDiff } from './support/helpers.js';
 
-const names = ['synthetic-left-700x900', 'synthetic-right-1024', 'synthetic-right-16bit-640x832'];
+const names = ['synthetic-left-700x900', 'synthetic-right-1024', 'synthetic-right-16bit-640x832', 'synthetic-left-edges-600x800'];
 
 describe('preprocessing parity (TypeScript vs Python)', () => {
   for (const name of names) {
@@ -25,6 +26,14 @@ describe('preprocessing parity (TypeScript vs Python)', () => {
       // The SDK reads integer images through their display table; materialised display values give the same bits.
       const materialised = preprocessMammogram({ width: display.width, height: display.height, values: displayValues(display), table: null }, expected.size);
       assert(maxAbsDiff(materialised.tensor, result.tensor) === 0, 'table and materialised display give the same tensor');
+      // A check writes into kept buffers (src/scratch.ts) that hold the last image's values: every element is written.
+      const n = expected.size * expected.size;
+      scratch(Float32Array, 'parity.tensor', n).fill(7);
+      scratch(Uint8Array, 'parity.mask', n).fill(3);
+      const kept = preprocessMammogram(display, expected.size, undefined, 'parity');
+      assert(kept.tensor.buffer === scratch(Float32Array, 'parity.tensor', n).buffer, 'the tensor is written into the kept buffer');
+      assert(maxAbsDiff(kept.tensor, result.tensor) === 0, 'kept and fresh buffers give the same tensor');
+      assert(kept.mask.every((v, i) => v === result.mask[i]), 'kept and fresh buffers give the same mask');
     });
   }
 });

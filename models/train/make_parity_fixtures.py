@@ -21,20 +21,22 @@ ROOT = Path(__file__).resolve().parents[2]
 OUT_DIR = ROOT / "test" / "fixtures" / "preprocess"
 SIZE = 256
 
-# name, width, height, chest wall side, bit depth, seed
+# name, width, height, chest wall side, bit depth, seed, breast half-height (share of the image height): past 0.5 the
+# breast runs off the top and bottom edges, as on most full-field views (the mask's filters meet the image border)
 FIXTURES = [
-    ("synthetic-left-700x900", 700, 900, "left", 8, 11),
-    ("synthetic-right-1024", 1024, 1024, "right", 8, 22),
-    ("synthetic-right-16bit-640x832", 640, 832, "right", 16, 33),
+    ("synthetic-left-700x900", 700, 900, "left", 8, 11, 0.42),
+    ("synthetic-right-1024", 1024, 1024, "right", 8, 22, 0.42),
+    ("synthetic-right-16bit-640x832", 640, 832, "right", 16, 33, 0.42),
+    ("synthetic-left-edges-600x800", 600, 800, "left", 8, 44, 0.62),
 ]
 
 
-def synthetic_mammogram(width: int, height: int, side: str, seed: int) -> np.ndarray:
+def synthetic_mammogram(width: int, height: int, side: str, seed: int, reach: float) -> np.ndarray:
     """Half-ellipse breast with smoothed texture, noise, a dark background and a bright label; values in [0,1]."""
     rng = np.random.default_rng(seed)
     yy, xx = np.mgrid[0:height, 0:width].astype(np.float64)
     depth = xx if side == "left" else (width - 1 - xx)
-    cy, ry, rx = height * 0.5, height * 0.42, width * 0.62
+    cy, ry, rx = height * 0.5, height * reach, width * 0.62
     r2 = (depth / rx) ** 2 + ((yy - cy) / ry) ** 2
     breast = r2 < 1.0
     texture = gaussian_filter(rng.standard_normal((height, width)), 6.0)
@@ -49,8 +51,8 @@ def synthetic_mammogram(width: int, height: int, side: str, seed: int) -> np.nda
 
 def main() -> None:
     OUT_DIR.mkdir(parents=True, exist_ok=True)
-    for name, width, height, side, bits, seed in FIXTURES:
-        image = synthetic_mammogram(width, height, side, seed)
+    for name, width, height, side, bits, seed, reach in FIXTURES:
+        image = synthetic_mammogram(width, height, side, seed, reach)
         peak = 255 if bits == 8 else 65535
         stored = np.round(image * peak).astype(np.uint8 if bits == 8 else np.uint16)
         Image.fromarray(stored).save(OUT_DIR / f"{name}.png")

@@ -1,15 +1,18 @@
+import { scratch } from '../scratch.js';
 import type { DisplayImage } from './voi.js';
 
 /**
  * Area-average resize of a displayed image to `outWidth x outHeight`: each output pixel is the exact mean of the
  * source area it covers (fractional pixels weighted), which neither aliases nor blurs like bilinear. Display values
- * read through a table give the same result to the last bit as materialised ones.
+ * read through a table give the same result to the last bit as materialised ones. Written into `into` when given
+ * (`outWidth * outHeight` elements).
  */
-export function resizeArea(source: DisplayImage, outWidth: number, outHeight: number): Float32Array {
+export function resizeArea(source: DisplayImage, outWidth: number, outHeight: number, into?: Float32Array): Float32Array {
   const { width, height, table } = source;
   const columns = areaWeights(width, outWidth);
   const rows = areaWeights(height, outHeight);
-  const temp = new Float64Array(height * outWidth);
+  // Kept between calls (src/scratch.ts): a full-field image's row pass is megabytes, whose fresh pages cost faults.
+  const temp = scratch(Float64Array, 'resize.rows', height * outWidth);
   for (let y = 0; y < height; y++) {
     const rowOffset = y * width;
     for (let ox = 0; ox < outWidth; ox++) {
@@ -26,7 +29,7 @@ export function resizeArea(source: DisplayImage, outWidth: number, outHeight: nu
       temp[y * outWidth + ox] = sum;
     }
   }
-  const out = new Float32Array(outWidth * outHeight);
+  const out = into ?? new Float32Array(outWidth * outHeight);
   for (let oy = 0; oy < outHeight; oy++) {
     const { start, weights } = rows[oy];
     for (let ox = 0; ox < outWidth; ox++) {

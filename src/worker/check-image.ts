@@ -46,7 +46,8 @@ export async function checkImage(context: CheckContext, image: WireImage, expect
   // Noise texture judges only the breast, noise consistency counts only too-smooth tiles off it, the content model
   // runs only on tiles that hold some; the default preprocessing finds the same mask, so it is found once.
   const breast = integrityOn ? breastMask(display) : undefined;
-  const input = toModelInput(classifier.input, display, breast);
+  // The tensors live in kept buffers (they are done with when this check ends): fresh ones cost page faults.
+  const input = toModelInput(classifier.input, display, breast, 'input.classifier');
   const preprocessed = performance.now();
 
   const detector = context.manifest.models.find((m) => m.role === 'detector');
@@ -55,7 +56,7 @@ export async function checkImage(context: CheckContext, image: WireImage, expect
     detector?.input.preprocess === classifier.input.preprocess &&
     detector.input.shape.join() === classifier.input.shape.join() &&
     JSON.stringify(detector.input.normalisation ?? null) === JSON.stringify(classifier.input.normalisation ?? null);
-  const detectorInput = detector && integrityOn ? (sameInput ? input : toModelInput(detector.input, display, breast)) : null;
+  const detectorInput = detector && integrityOn ? (sameInput ? input : toModelInput(detector.input, display, breast, 'input.detector')) : null;
   const [, , modelHeight, modelWidth] = classifier.input.shape;
   const content = integrityOn ? context.manifest.models.find((m) => m.role === 'content') : undefined;
   // The noise signals and the content model read every display value as float32: materialised once, here.
