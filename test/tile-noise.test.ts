@@ -1,6 +1,6 @@
 // Noise consistency's WebAssembly kernel (wasm/tile-noise.wat) against the JavaScript loop it replaced: the same
 // residuals, the same selection and the same additions in the same order, so every tile's level and noise must match
-// to the bit, on images with clipped regions, 8-bit levels (ties at the cut), a sampled grid and tiles too small.
+// to the bit, on images with clipped regions, 8-bit levels (ties at the cut), sampled grids and tiles too small.
 import { quickSelect } from '../src/detect/noise-tiles.js';
 import { tileNoise, type TileNoiseGrid } from '../src/detect/tile-noise.js';
 import { assert, seededRandom, syntheticBreast } from './support/helpers.js';
@@ -70,7 +70,13 @@ describe('tile noise kernel', () => {
     for (let y = 20; y < 60; y++) for (let x = 200; x < 280; x++) breast[y * 300 + x] = (x + y) % 9 < 3 ? 1 : 0;
     cases.push({ name: 'float breast with clipped label', width: 300, height: 260, tile: 16, stride: 1, image: breast });
     cases.push({ name: '8-bit levels (ties at the cut)', width: 300, height: 260, tile: 16, stride: 1, image: breast.map((v) => Math.round(v * 255) / 255) });
+    // A saturated marker inside the tissue: residuals beside it have only their left, right, upper or lower taps clipped.
+    const marked = syntheticBreast(300, 260, 5);
+    for (let y = 101; y < 140; y++) for (let x = 61; x < 81; x++) marked[y * 300 + x] = 1;
+    cases.push({ name: 'saturated marker in the tissue', width: 300, height: 260, tile: 16, stride: 1, image: marked });
     cases.push({ name: 'sampled grid, odd sizes', width: 517, height: 389, tile: 70, stride: 2, image: syntheticBreast(517, 389, 8, 'right') });
+    // Stride 3: rows two above and below a centre row are not centre rows themselves (the kernel reads them too).
+    cases.push({ name: 'sampled grid, stride 3', width: 611, height: 433, tile: 100, stride: 3, image: syntheticBreast(611, 433, 9) });
     cases.push({ name: 'tiles of 3', width: 40, height: 33, tile: 3, stride: 1, image: Float32Array.from({ length: 40 * 33 }, () => random()) });
     for (const { name, width, height, tile, stride, image } of cases) {
       const grid = { tile, mapWidth: Math.floor((width - 2) / tile), mapHeight: Math.floor((height - 2) / tile), stride, levelMin: 0.05, levelMax: 0.97 };

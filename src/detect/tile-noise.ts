@@ -11,7 +11,7 @@ import { aligned, lazyKernel, reserve } from './wasm-kernel.js';
 
 interface Kernel {
   memory: WebAssembly.Memory;
-  tileRow(width: number, ya: number, yb: number, mapWidth: number, tile: number, stride: number, levelMin: number, levelMax: number, scratch: number, records: number): void;
+  tileRow(width: number, ya: number, yb: number, mapWidth: number, tile: number, stride: number, levelMin: number, levelMax: number, scratch: number, records: number, seconds: number, flags: number): void;
 }
 
 const tileKernel = lazyKernel<Kernel>(TILE_NOISE_WASM);
@@ -39,9 +39,13 @@ export function tileNoise(display: Float32Array, width: number, height: number, 
   const { tile, mapWidth, mapHeight, stride } = grid;
   const k = tileKernel();
   // One row of tiles at a time: its rows and the two above and below it, so the memory stays a band of the image.
-  const residuals = aligned(4 * width * (tile + 4));
+  const bandPixels = width * (tile + 4);
+  const residuals = aligned(4 * bandPixels);
   const records = aligned(residuals + 4 * Math.ceil(tile / stride) ** 2);
-  reserve(k.memory, records + 16 * mapWidth);
+  // Per band pixel a second difference (double) and a clipped-tap flag (byte), found once per band row.
+  const seconds = aligned(records + 16 * mapWidth);
+  const flags = seconds + 8 * bandPixels;
+  reserve(k.memory, flags + bandPixels);
   const level = new Float64Array(mapWidth * mapHeight);
   const noise = new Float64Array(mapWidth * mapHeight);
   for (let ty = 0; ty < mapHeight; ty++) {
@@ -51,7 +55,7 @@ export function tileNoise(display: Float32Array, width: number, height: number, 
     const first = ya - 2;
     const rows = Math.max(0, Math.min(height, yb + 2) - first);
     new Float32Array(k.memory.buffer, 0, rows * width).set(display.subarray(first * width, (first + rows) * width));
-    k.tileRow(width, ya - first, yb - first, mapWidth, tile, stride, grid.levelMin, grid.levelMax, residuals, records);
+    k.tileRow(width, ya - first, yb - first, mapWidth, tile, stride, grid.levelMin, grid.levelMax, residuals, records, seconds, flags);
     const out = new Float64Array(k.memory.buffer, records, 2 * mapWidth);
     for (let tx = 0; tx < mapWidth; tx++) {
       level[ty * mapWidth + tx] = out[2 * tx];
