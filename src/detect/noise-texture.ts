@@ -11,7 +11,7 @@
  * image's own noise, not its structure.
  */
 import type { BreastMask } from '../image/preprocess.js';
-import { MIN_TILES, median, noiseTileGrid, TILE_LEVEL_MAX, TILE_LEVEL_MIN, tileOnBreast, type NoiseMap } from './noise-tiles.js';
+import { MIN_TILES, median, medianInPlace, noiseTileGrid, TILE_LEVEL_MAX, TILE_LEVEL_MIN, tileOnBreast, type NoiseMap } from './noise-tiles.js';
 import { textureSums } from './texture-tiles.js';
 
 /** Result of {@link noiseTexture}: the largest mean z by which a 3x3 tile block is whiter than expected (>= 0). */
@@ -137,7 +137,7 @@ function whiteness(corr: Float64Array, energy: Float64Array, order: number[]): F
     const flatBelow = energyWindow[flatRank];
     let flatCount = 0;
     for (let k = start; k < start + size; k++) if (energyInOrder[k] <= flatBelow) flat[flatCount++] = inOrder[k];
-    gap[j] = Math.max(0, neighbours[j] - median(flat.subarray(0, flatCount)));
+    gap[j] = Math.max(0, neighbours[j] - medianInPlace(flat.subarray(0, flatCount)));
   }
   const gapCap = FLAT_GAP_CAP * median(gap);
   const deviation = new Float64Array(corr.length).fill(Number.NaN);
