@@ -7,46 +7,29 @@
 (module
   (memory (export "memory") 1)
 
-  ;; textureBand(width, tile, tiles, band, rowSums, residual, columns, out): band holds tile + 4 display rows (float32,
+;; textureBand(width, tile, tiles, band, rowSums, residual, columns, out): band holds tile + 4 display rows (float32,
   ;; `width` a row; rows past the image's edge repeat its last row), the band's tile rows from its third row on.
-  ;; rowSums, residual, columns: room for (tile + 4) x width, tile x width and width doubles. Writes for each of the
-  ;; first `tiles` tiles (columns 1 + t tile to 1 + (t + 1) tile) four doubles to out: sum of display values, residual
-  ;; energy, sum of products with the right neighbour (within the tile), sum of products with the one below.
+  ;; rowSums, residual, columns: room for 6 x width, 2 x width and width doubles. Writes for each of the first `tiles`
+  ;; tiles (columns 1 + t tile to 1 + (t + 1) tile) four doubles to out: sum of display values, residual energy, sum of
+  ;; products with the right neighbour (within the tile), sum of products with the one below (within the tile).
+  ;; One pass down the band: a row's box sums are made as the column sums reach it (a ring of six rows), its residual
+  ;; row as the sums slide past it (a ring of two), and each tile's sums take a row as soon as the row below it is
+  ;; known, so the working rows stay in cache on a full-field image; every sum adds the same terms in the same order.
   (func (export "textureBand")
     (param $width i32) (param $tile i32) (param $tiles i32) (param $band i32) (param $rowSums i32) (param $residual i32)
     (param $columns i32) (param $out i32)
-    (local $s i32) (local $x i32) (local $k i32) (local $r i32) (local $t i32) (local $rows i32) (local $row i32)
-    (local $last i32) (local $at i32) (local $x0 i32) (local $x1 i32) (local $base i32) (local $below i32)
+    (local $s i32) (local $x i32) (local $r i32) (local $t i32) (local $at i32) (local $x0 i32) (local $x1 i32)
+    (local $below i32) (local $current i32) (local $next i32) (local $adding i32) (local $dropping i32) (local $rowBytes i32)
     (local $sum f64) (local $v f64) (local $energy f64) (local $horizontal f64) (local $vertical f64)
-    (local.set $rows (i32.add (local.get $tile) (i32.const 4)))
-    (local.set $last (i32.sub (local.get $width) (i32.const 1)))
-    ;; Box sums along each row: the window of 5 slides, clamped at the row's ends.
-    (block $rowsDone
-      (loop $rowsLoop
-        (br_if $rowsDone (i32.ge_s (local.get $s) (local.get $rows)))
-        (local.set $row (i32.mul (local.get $s) (local.get $width)))
-        (local.set $sum (f64.const 0))
-        (local.set $k (i32.const -2))
-        (block $windowDone
-          (loop $window
-            (br_if $windowDone (i32.gt_s (local.get $k) (i32.const 2)))
-            (local.set $sum (f64.add (local.get $sum) (call $pixel (local.get $band) (local.get $row) (call $clamp (local.get $k) (local.get $last)))))
-            (local.set $k (i32.add (local.get $k) (i32.const 1)))
-            (br $window)))
-        (local.set $x (i32.const 0))
-        (block $slideDone
-          (loop $slide
-            (br_if $slideDone (i32.ge_s (local.get $x) (local.get $width)))
-            (f64.store (i32.add (local.get $rowSums) (i32.shl (i32.add (local.get $row) (local.get $x)) (i32.const 3))) (local.get $sum))
-            (local.set $sum (f64.add (local.get $sum)
-              (f64.sub
-                (call $pixel (local.get $band) (local.get $row) (call $clamp (i32.add (local.get $x) (i32.const 3)) (local.get $last)))
-                (call $pixel (local.get $band) (local.get $row) (call $clamp (i32.sub (local.get $x) (i32.const 2)) (local.get $last))))))
-            (local.set $x (i32.add (local.get $x) (i32.const 1)))
-            (br $slide)))
+    (local.set $rowBytes (i32.shl (local.get $width) (i32.const 3)))
+    ;; Box sums of band rows 0-4, and the column sums over them (row by row, as the loop this replaced added them).
+    (block $firstDone
+      (loop $first
+        (br_if $firstDone (i32.ge_s (local.get $s) (i32.const 5)))
+        (call $boxRow (local.get $band) (i32.mul (local.get $s) (local.get $width)) (local.get $width)
+          (i32.add (local.get $rowSums) (i32.mul (local.get $s) (local.get $rowBytes))))
         (local.set $s (i32.add (local.get $s) (i32.const 1)))
-        (br $rowsLoop)))
-    ;; Column sums of the first 5 row sums, then down the band: residual = pixel - box mean.
+        (br $first)))
     (local.set $x (i32.const 0))
     (block $clearDone
       (loop $clear
@@ -55,36 +38,45 @@
         (local.set $x (i32.add (local.get $x) (i32.const 1)))
         (br $clear)))
     (local.set $s (i32.const 0))
-    (block $firstDone
-      (loop $first
-        (br_if $firstDone (i32.ge_s (local.get $s) (i32.const 5)))
+    (block $columnsDone
+      (loop $columnsLoop
+        (br_if $columnsDone (i32.ge_s (local.get $s) (i32.const 5)))
         (local.set $x (i32.const 0))
         (block $addDone
           (loop $add
             (br_if $addDone (i32.ge_s (local.get $x) (local.get $width)))
             (local.set $at (i32.add (local.get $columns) (i32.shl (local.get $x) (i32.const 3))))
             (f64.store (local.get $at) (f64.add (f64.load (local.get $at))
-              (f64.load (i32.add (local.get $rowSums) (i32.shl (i32.add (i32.mul (local.get $s) (local.get $width)) (local.get $x)) (i32.const 3))))))
+              (f64.load (i32.add (i32.add (local.get $rowSums) (i32.mul (local.get $s) (local.get $rowBytes))) (i32.shl (local.get $x) (i32.const 3))))))
             (local.set $x (i32.add (local.get $x) (i32.const 1)))
             (br $add)))
         (local.set $s (i32.add (local.get $s) (i32.const 1)))
-        (br $first)))
-    (local.set $r (i32.const 0))
+        (br $columnsLoop)))
+    ;; The tiles' sums start at 0.
+    (local.set $t (i32.const 0))
+    (block $zeroDone
+      (loop $zero
+        (br_if $zeroDone (i32.ge_s (local.get $t) (local.get $tiles)))
+        (local.set $at (i32.add (local.get $out) (i32.shl (local.get $t) (i32.const 5))))
+        (f64.store (local.get $at) (f64.const 0))
+        (f64.store offset=8 (local.get $at) (f64.const 0))
+        (f64.store offset=16 (local.get $at) (f64.const 0))
+        (f64.store offset=24 (local.get $at) (f64.const 0))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (br $zero)))
+    (call $residualRow (local.get $band) (i32.shl (local.get $width) (i32.const 1)) (local.get $width) (local.get $columns) (local.get $residual))
     (block $downDone
       (loop $down
         (br_if $downDone (i32.ge_s (local.get $r) (local.get $tile)))
-        (local.set $x (i32.const 0))
-        (block $residualDone
-          (loop $residualLoop
-            (br_if $residualDone (i32.ge_s (local.get $x) (local.get $width)))
-            (f64.store (i32.add (local.get $residual) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $width)) (local.get $x)) (i32.const 3)))
-              (f64.sub
-                (call $pixel (local.get $band) (i32.mul (i32.add (local.get $r) (i32.const 2)) (local.get $width)) (local.get $x))
-                (f64.mul (f64.load (i32.add (local.get $columns) (i32.shl (local.get $x) (i32.const 3)))) (f64.const 0.04))))
-            (local.set $x (i32.add (local.get $x) (i32.const 1)))
-            (br $residualLoop)))
-        (if (i32.lt_s (i32.add (local.get $r) (i32.const 1)) (local.get $tile))
+        (local.set $below (i32.lt_s (i32.add (local.get $r) (i32.const 1)) (local.get $tile)))
+        (local.set $current (i32.add (local.get $residual) (i32.mul (i32.and (local.get $r) (i32.const 1)) (local.get $rowBytes))))
+        (local.set $next (i32.add (local.get $residual) (i32.mul (i32.and (i32.add (local.get $r) (i32.const 1)) (i32.const 1)) (local.get $rowBytes))))
+        (if (local.get $below)
           (then
+            ;; Slide the column sums down one row (band row r + 5 in, r out), then the residual of tile row r + 1.
+            (local.set $adding (i32.add (local.get $rowSums) (i32.mul (i32.rem_u (i32.add (local.get $r) (i32.const 5)) (i32.const 6)) (local.get $rowBytes))))
+            (local.set $dropping (i32.add (local.get $rowSums) (i32.mul (i32.rem_u (local.get $r) (i32.const 6)) (local.get $rowBytes))))
+            (call $boxRow (local.get $band) (i32.mul (i32.add (local.get $r) (i32.const 5)) (local.get $width)) (local.get $width) (local.get $adding))
             (local.set $x (i32.const 0))
             (block $moveDone
               (loop $move
@@ -92,60 +84,90 @@
                 (local.set $at (i32.add (local.get $columns) (i32.shl (local.get $x) (i32.const 3))))
                 (f64.store (local.get $at) (f64.add (f64.load (local.get $at))
                   (f64.sub
-                    (f64.load (i32.add (local.get $rowSums) (i32.shl (i32.add (i32.mul (i32.add (local.get $r) (i32.const 5)) (local.get $width)) (local.get $x)) (i32.const 3))))
-                    (f64.load (i32.add (local.get $rowSums) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $width)) (local.get $x)) (i32.const 3)))))))
+                    (f64.load (i32.add (local.get $adding) (i32.shl (local.get $x) (i32.const 3))))
+                    (f64.load (i32.add (local.get $dropping) (i32.shl (local.get $x) (i32.const 3)))))))
                 (local.set $x (i32.add (local.get $x) (i32.const 1)))
-                (br $move)))))
-        (local.set $r (i32.add (local.get $r) (i32.const 1)))
-        (br $down)))
-    ;; Per tile: the sums, row by row, left to right.
-    (local.set $t (i32.const 0))
-    (block $tilesDone
-      (loop $tilesLoop
-        (br_if $tilesDone (i32.ge_s (local.get $t) (local.get $tiles)))
-        (local.set $x0 (i32.add (i32.const 1) (i32.mul (local.get $t) (local.get $tile))))
-        (local.set $x1 (i32.add (local.get $x0) (local.get $tile)))
-        (local.set $sum (f64.const 0))
-        (local.set $energy (f64.const 0))
-        (local.set $horizontal (f64.const 0))
-        (local.set $vertical (f64.const 0))
-        (local.set $r (i32.const 0))
-        (block $tileRowsDone
-          (loop $tileRows
-            (br_if $tileRowsDone (i32.ge_s (local.get $r) (local.get $tile)))
-            (local.set $base (i32.mul (local.get $r) (local.get $width)))
-            (local.set $below (i32.lt_s (i32.add (local.get $r) (i32.const 1)) (local.get $tile)))
+                (br $move)))
+            (call $residualRow (local.get $band) (i32.mul (i32.add (local.get $r) (i32.const 3)) (local.get $width)) (local.get $width)
+              (local.get $columns) (local.get $next))))
+        ;; Tile row r into every tile's sums, left to right.
+        (local.set $t (i32.const 0))
+        (block $tilesDone
+          (loop $tilesLoop
+            (br_if $tilesDone (i32.ge_s (local.get $t) (local.get $tiles)))
+            (local.set $x0 (i32.add (i32.const 1) (i32.mul (local.get $t) (local.get $tile))))
+            (local.set $x1 (i32.add (local.get $x0) (local.get $tile)))
+            (local.set $at (i32.add (local.get $out) (i32.shl (local.get $t) (i32.const 5))))
+            (local.set $sum (f64.load (local.get $at)))
+            (local.set $energy (f64.load offset=8 (local.get $at)))
+            (local.set $horizontal (f64.load offset=16 (local.get $at)))
+            (local.set $vertical (f64.load offset=24 (local.get $at)))
             (local.set $x (local.get $x0))
             (block $pixelsDone
               (loop $pixels
                 (br_if $pixelsDone (i32.ge_s (local.get $x) (local.get $x1)))
-                (local.set $v (f64.load (i32.add (local.get $residual) (i32.shl (i32.add (local.get $base) (local.get $x)) (i32.const 3)))))
+                (local.set $v (f64.load (i32.add (local.get $current) (i32.shl (local.get $x) (i32.const 3)))))
                 (local.set $sum (f64.add (local.get $sum)
                   (call $pixel (local.get $band) (i32.mul (i32.add (local.get $r) (i32.const 2)) (local.get $width)) (local.get $x))))
                 (local.set $energy (f64.add (local.get $energy) (f64.mul (local.get $v) (local.get $v))))
                 (if (local.get $below)
                   (then
                     (local.set $vertical (f64.add (local.get $vertical) (f64.mul (local.get $v)
-                      (f64.load (i32.add (local.get $residual) (i32.shl (i32.add (i32.add (local.get $base) (local.get $width)) (local.get $x)) (i32.const 3)))))))))
+                      (f64.load (i32.add (local.get $next) (i32.shl (local.get $x) (i32.const 3)))))))))
                 (local.set $x (i32.add (local.get $x) (i32.const 1)))
                 (br $pixels)))
             (local.set $x (local.get $x0))
             (block $pairsDone
               (loop $pairs
                 (br_if $pairsDone (i32.ge_s (i32.add (local.get $x) (i32.const 1)) (local.get $x1)))
-                (local.set $at (i32.add (local.get $residual) (i32.shl (i32.add (local.get $base) (local.get $x)) (i32.const 3))))
-                (local.set $horizontal (f64.add (local.get $horizontal) (f64.mul (f64.load (local.get $at)) (f64.load offset=8 (local.get $at)))))
+                (local.set $s (i32.add (local.get $current) (i32.shl (local.get $x) (i32.const 3))))
+                (local.set $horizontal (f64.add (local.get $horizontal) (f64.mul (f64.load (local.get $s)) (f64.load offset=8 (local.get $s)))))
                 (local.set $x (i32.add (local.get $x) (i32.const 1)))
                 (br $pairs)))
-            (local.set $r (i32.add (local.get $r) (i32.const 1)))
-            (br $tileRows)))
-        (local.set $at (i32.add (local.get $out) (i32.shl (local.get $t) (i32.const 5))))
-        (f64.store (local.get $at) (local.get $sum))
-        (f64.store offset=8 (local.get $at) (local.get $energy))
-        (f64.store offset=16 (local.get $at) (local.get $horizontal))
-        (f64.store offset=24 (local.get $at) (local.get $vertical))
-        (local.set $t (i32.add (local.get $t) (i32.const 1)))
-        (br $tilesLoop))))
+            (f64.store (local.get $at) (local.get $sum))
+            (f64.store offset=8 (local.get $at) (local.get $energy))
+            (f64.store offset=16 (local.get $at) (local.get $horizontal))
+            (f64.store offset=24 (local.get $at) (local.get $vertical))
+            (local.set $t (i32.add (local.get $t) (i32.const 1)))
+            (br $tilesLoop)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $down))))
+
+  ;; Box sums of the band row starting at pixel `row` into `dest` (width doubles): the window of 5 slides along the
+  ;; row, clamped at its ends.
+  (func $boxRow (param $band i32) (param $row i32) (param $width i32) (param $dest i32)
+    (local $k i32) (local $x i32) (local $last i32) (local $sum f64)
+    (local.set $last (i32.sub (local.get $width) (i32.const 1)))
+    (local.set $k (i32.const -2))
+    (block $windowDone
+      (loop $window
+        (br_if $windowDone (i32.gt_s (local.get $k) (i32.const 2)))
+        (local.set $sum (f64.add (local.get $sum) (call $pixel (local.get $band) (local.get $row) (call $clamp (local.get $k) (local.get $last)))))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $window)))
+    (block $slideDone
+      (loop $slide
+        (br_if $slideDone (i32.ge_s (local.get $x) (local.get $width)))
+        (f64.store (i32.add (local.get $dest) (i32.shl (local.get $x) (i32.const 3))) (local.get $sum))
+        (local.set $sum (f64.add (local.get $sum)
+          (f64.sub
+            (call $pixel (local.get $band) (local.get $row) (call $clamp (i32.add (local.get $x) (i32.const 3)) (local.get $last)))
+            (call $pixel (local.get $band) (local.get $row) (call $clamp (i32.sub (local.get $x) (i32.const 2)) (local.get $last))))))
+        (local.set $x (i32.add (local.get $x) (i32.const 1)))
+        (br $slide))))
+
+  ;; The residual of the band row starting at pixel `row` into `dest` (width doubles): pixel - column sum / 25.
+  (func $residualRow (param $band i32) (param $row i32) (param $width i32) (param $columns i32) (param $dest i32)
+    (local $x i32)
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_s (local.get $x) (local.get $width)))
+        (f64.store (i32.add (local.get $dest) (i32.shl (local.get $x) (i32.const 3)))
+          (f64.sub
+            (call $pixel (local.get $band) (local.get $row) (local.get $x))
+            (f64.mul (f64.load (i32.add (local.get $columns) (i32.shl (local.get $x) (i32.const 3)))) (f64.const 0.04))))
+        (local.set $x (i32.add (local.get $x) (i32.const 1)))
+        (br $each))))
 
   ;; The band's display value at row offset `row` (in pixels), column x, as a double.
   (func $pixel (param $band i32) (param $row i32) (param $x i32) (result f64)

@@ -28,8 +28,9 @@ export function textureSums(display: Float32Array, width: number, height: number
   const rows = tile + 2 * HALF;
   const band = 0;
   const rowSums = aligned(4 * rows * width);
-  const residual = rowSums + 8 * rows * width;
-  const columns = residual + 8 * tile * width;
+  // Rings: the box sums of six band rows and two residual rows (the kernel makes each as it needs it).
+  const residual = rowSums + 8 * 6 * width;
+  const columns = residual + 8 * 2 * width;
   const out = columns + 8 * width;
   reserve(k.memory, out + 32 * mapWidth);
   const sums = new Float64Array(4 * mapWidth * mapHeight);
