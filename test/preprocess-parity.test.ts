@@ -30,7 +30,9 @@ describe('preprocessing parity (TypeScript vs Python)', () => {
       const n = expected.size * expected.size;
       scratch(Float32Array, 'parity.tensor', n).fill(7);
       scratch(Uint8Array, 'parity.mask', n).fill(3);
-      const kept = preprocessMammogram(display, expected.size, undefined, 'parity');
+      scratch(Float32Array, 'parity.display', 65536).fill(Number.NaN);
+      const keptDisplay = displayImage(decodePng(png), 'parity.display');
+      const kept = preprocessMammogram(keptDisplay, expected.size, undefined, 'parity');
       assert(kept.tensor.buffer === scratch(Float32Array, 'parity.tensor', n).buffer, 'the tensor is written into the kept buffer');
       assert(maxAbsDiff(kept.tensor, result.tensor) === 0, 'kept and fresh buffers give the same tensor');
       assert(kept.mask.every((v, i) => v === result.mask[i]), 'kept and fresh buffers give the same mask');

@@ -1,4 +1,5 @@
 import type { StoredImage, VoiFunction, VoiLut } from '../input/stored-image.js';
+import { scratch } from '../scratch.js';
 
 /** The stored-image fields the display transform reads. */
 type DisplayInputs = Pick<StoredImage, 'bitsStored' | 'photometric' | 'window' | 'pixels' | 'rescale' | 'voiFunction' | 'voiLut'>;
@@ -69,10 +70,14 @@ export type DisplayImage =
   | { width: number; height: number; values: Uint8Array | Uint16Array; table: Float32Array }
   | { width: number; height: number; values: Float32Array; table: null };
 
-/** The display transform of a stored image, as a table for integer pixels ({@link DisplayImage}). */
-export function displayImage(image: StoredImage): DisplayImage {
+/**
+ * The display transform of a stored image, as a table for integer pixels ({@link DisplayImage}). `keep`: a key of a
+ * buffer kept between checks (src/scratch.ts) for a 16-bit image's table (256 kB), for a caller done with it before
+ * its next call with the same key; a fresh table when absent.
+ */
+export function displayImage(image: StoredImage, keep?: string): DisplayImage {
   const { pixels, width, height } = image;
-  if (!(pixels instanceof Float32Array)) return { width, height, ...integerTable(image, pixels) };
+  if (!(pixels instanceof Float32Array)) return { width, height, ...integerTable(image, pixels, keep) };
   const fn = displayFunction(image);
   const values = new Float32Array(pixels.length);
   for (let i = 0; i < pixels.length; i++) values[i] = fn(pixels[i]);
@@ -96,7 +101,7 @@ export function toDisplay(image: StoredImage): Float32Array {
   return displayValues(displayImage(image));
 }
 
-function integerTable(image: StoredImage, pixels: Uint8Array | Uint16Array | Int16Array): { values: Uint8Array | Uint16Array; table: Float32Array } {
+function integerTable(image: StoredImage, pixels: Uint8Array | Uint16Array | Int16Array, keep?: string): { values: Uint8Array | Uint16Array; table: Float32Array } {
   const fn = displayFunction(image);
   if (pixels instanceof Uint8Array) {
     const table = new Float32Array(256);
@@ -104,7 +109,7 @@ function integerTable(image: StoredImage, pixels: Uint8Array | Uint16Array | Int
     return { values: pixels, table };
   }
   const signed = pixels instanceof Int16Array;
-  const table = new Float32Array(65536);
+  const table = keep ? scratch(Float32Array, keep, 65536) : new Float32Array(65536);
   for (let i = 0; i < 65536; i++) table[i] = fn(signed && i >= 32768 ? i - 65536 : i);
   // Int16 values index the table through their two's-complement bit patterns: no offset to add per pixel.
   const values = signed ? new Uint16Array(pixels.buffer, pixels.byteOffset, pixels.length) : pixels;

@@ -42,7 +42,7 @@ export async function checkImage(context: CheckContext, image: WireImage, expect
   const decoded = performance.now();
 
   const classifier = context.manifest.models.find((m) => m.role === 'classifier')!;
-  const display = displayImage(stored);
+  const display = displayImage(stored, 'display.table');
   // Noise texture judges only the breast, noise consistency counts only too-smooth tiles off it, the content model
   // runs only on tiles that hold some; the default preprocessing finds the same mask, so it is found once.
   const breast = integrityOn ? breastMask(display) : undefined;
