@@ -30,3 +30,11 @@ export function scratch<T extends ArrayType>(type: T, key: string, length: numbe
   }
   return new type(buffer, 0, length) as InstanceType<T>;
 }
+
+/**
+ * {@link scratch} under `key`, or a fresh array when there is no key: for a function whose caller decides whether
+ * its result may be overwritten by the next call with the same key.
+ */
+export function keptOrFresh<T extends ArrayType>(type: T, key: string | undefined, length: number): InstanceType<T> {
+  return key ? scratch(type, key, length) : (new type(length) as InstanceType<T>);
+}

@@ -17,7 +17,7 @@
  * stand out from the chance dips of a clean image; the search starts above that.
  */
 import type { BreastMask } from '../image/preprocess.js';
-import { scratch } from '../scratch.js';
+import { keptOrFresh, scratch } from '../scratch.js';
 import { noiseTileGrid, quickSelect } from './noise-tiles.js';
 import { RingSums, type SlotRuns } from './ring-sums.js';
 
@@ -416,8 +416,8 @@ function strongestRing(
   const judge = (bases: Int32Array, into?: string): { stats: Float64Array; pools: Int8Array } => {
     const n = bases.length;
     const judged = sums.judge(runs, bases, rule);
-    const stats = into ? scratch(Float64Array, `${into}.stats`, n) : new Float64Array(n);
-    const pools = into ? scratch(Int8Array, `${into}.pools`, n) : new Int8Array(n);
+    const stats = keptOrFresh(Float64Array, into && `${into}.stats`, n);
+    const pools = keptOrFresh(Int8Array, into && `${into}.pools`, n);
     for (let k = 0; k < n; k++) {
       const pool = judged[3 * k];
       stats[k] = pool < 0 ? Number.NaN : Math.log(judged[3 * k + 1]) - Math.log(judged[3 * k + 2]);

@@ -1,9 +1,9 @@
 import { GuardError } from '../errors.js';
 import type { ModelEntry } from '../engine/manifest.js';
 import type { Heatmap } from '../protocol.js';
+import { keptOrFresh } from '../scratch.js';
 import { preprocessMammogram, type BreastMask } from './preprocess.js';
 import { resizeArea } from './resize.js';
-import { scratch } from '../scratch.js';
 import type { DisplayImage } from './voi.js';
 
 /** A model tensor and where it lies on the displayed image. */
@@ -28,7 +28,7 @@ export function toModelInput(input: ModelEntry['input'], display: DisplayImage, 
   }
   if (input.preprocess === 'resize-v1') {
     const { mean, std } = input.normalisation ?? { mean: 0, std: 1 };
-    const tensor = resizeArea(display, modelWidth, modelHeight, keep ? scratch(Float32Array, `${keep}.tensor`, modelWidth * modelHeight) : undefined);
+    const tensor = resizeArea(display, modelWidth, modelHeight, keptOrFresh(Float32Array, keep && `${keep}.tensor`, modelWidth * modelHeight));
     for (let i = 0; i < tensor.length; i++) tensor[i] = (tensor[i] - mean) / std;
     return { tensor, region: { x: 0, y: 0, width: display.width, height: display.height, flipped: false } };
   }

@@ -7,7 +7,7 @@
  * values built by the same IEEE operations in the same order as the Python twin, so the two
  * agree exactly on them; only resize and normalisation sums may differ in their last bits.
  */
-import { scratch } from '../scratch.js';
+import { keptOrFresh, scratch } from '../scratch.js';
 import type { DisplayImage } from './voi.js';
 
 /** Result of {@link preprocessMammogram}. */
@@ -147,7 +147,7 @@ export function preprocessMammogram(display: DisplayImage, size: number, breast:
   const resized = areaResize(display, x0, y0, side, size);
   const cellY = cellCentres(y0, side, size, height, block);
   const cellX = cellCentres(x0, side, size, width, block);
-  const mask = keep ? scratch(Uint8Array, `${keep}.mask`, size * size) : new Uint8Array(size * size);
+  const mask = keptOrFresh(Uint8Array, keep && `${keep}.mask`, size * size);
   let maskSum = 0;
   for (let oy = 0; oy < size; oy++) {
     for (let ox = 0; ox < size; ox++) {
@@ -163,7 +163,7 @@ export function preprocessMammogram(display: DisplayImage, size: number, breast:
     maskSum = size * size;
   }
 
-  const tensor = normalise(resized, mask, maskSum, size, flipped, keep ? scratch(Float32Array, `${keep}.tensor`, size * size) : new Float32Array(size * size));
+  const tensor = normalise(resized, mask, maskSum, size, flipped, keptOrFresh(Float32Array, keep && `${keep}.tensor`, size * size));
   return { tensor, mask, flipped, crop: { x: x0, y: y0, width: side, height: side } };
 }
 

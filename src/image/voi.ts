@@ -1,5 +1,5 @@
 import type { StoredImage, VoiFunction, VoiLut } from '../input/stored-image.js';
-import { scratch } from '../scratch.js';
+import { keptOrFresh } from '../scratch.js';
 
 /** The stored-image fields the display transform reads. */
 type DisplayInputs = Pick<StoredImage, 'bitsStored' | 'photometric' | 'window' | 'pixels' | 'rescale' | 'voiFunction' | 'voiLut'>;
@@ -109,7 +109,7 @@ function integerTable(image: StoredImage, pixels: Uint8Array | Uint16Array | Int
     return { values: pixels, table };
   }
   const signed = pixels instanceof Int16Array;
-  const table = keep ? scratch(Float32Array, keep, 65536) : new Float32Array(65536);
+  const table = keptOrFresh(Float32Array, keep, 65536);
   for (let i = 0; i < 65536; i++) table[i] = fn(signed && i >= 32768 ? i - 65536 : i);
   // Int16 values index the table through their two's-complement bit patterns: no offset to add per pixel.
   const values = signed ? new Uint16Array(pixels.buffer, pixels.byteOffset, pixels.length) : pixels;
