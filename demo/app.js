@@ -81,6 +81,8 @@ function ensureGuard() {
       // A stale or missing calibration leaves every image at 'review': say why before the first check.
       const calibration = guardInfo.integrity.ready ? '' : ` No image can pass: ${guardInfo.integrity.problems.join('; ')}.`;
       setStatus(`Ready on ${guardInfo.backend} (${guardInfo.reason})${stable ? '' : `; ${guardInfo.threads} thread(s)`}.${calibration}`);
+      // While the evaluator picks an image: a check asked for meanwhile waits for at most one warm-up check.
+      guard.warmUp().catch(() => undefined);
       return guard;
     } catch (error) {
       setStatus(`Could not start the guard: ${describe(error)}`);

@@ -3,9 +3,10 @@ import { GuardError } from './errors.js';
 import { fromRawPixels } from './input/raw-pixels.js';
 import type { WireImage } from './input/decode.js';
 import { resolvePolicy } from './policy.js';
-import type { CheckOptions, GuardEvent, GuardInfo, GuardOptions, ImageInput, RawPixels, Report, ViewerImage, ViewerWire, WorkerApi, WorkerDiagnostics, WorkerInitOptions } from './protocol.js';
+import type { CheckOptions, GuardEvent, GuardInfo, GuardOptions, ImageInput, RawPixels, Report, ViewerImage, ViewerWire, WarmUpOptions, WarmUpReport, WorkerApi, WorkerDiagnostics, WorkerInitOptions } from './protocol.js';
 import { installErrorTransfer } from './wire.js';
 import { ALIVE_MESSAGE } from './worker/life-lock.js';
+import { WARM_UP_CHECKS, WARM_UP_MAX_CHECKS } from './worker/warm-up.js';
 
 /** A running guard: one worker with its models loaded, verified and validated. */
 export interface Guard {
@@ -15,6 +16,20 @@ export interface Guard {
    * `'show'` for an image it could not check completely.
    */
   check(image: ImageInput, options?: CheckOptions & { transfer?: boolean }): Promise<Report>;
+  /**
+   * Runs a few checks of a built-in synthetic image (no data of yours, nothing fetched) so that the first check of
+   * a real image runs at the guard's steady speed: right after a start the browser still runs the models and
+   * kernels on unoptimised code, and the first checks take several times a later one. Call it when the viewer is
+   * idle (after login, before the worklist opens); it gives way to `check()`: a check asked for meanwhile waits for
+   * at most the one warm-up check already running. A restarted worker (`'worker-restarted'` event) starts cold again.
+   *
+   * @example
+   * ```ts
+   * const guard = await createGuard();
+   * void guard.warmUp(); // or await it, e.g. behind the viewer's own start-up screen
+   * ```
+   */
+  warmUp(options?: WarmUpOptions): Promise<WarmUpReport>;
   /** The backend in use and why, the adapter, threads, isolation, and each model's identity. */
   info(): Promise<GuardInfo>;
   /** Releases the sessions, then the proxy, then terminates the worker. Pending checks reject with `'disposed'`. */
@@ -30,6 +45,8 @@ interface Generation {
 }
 
 let errorTransferInstalled = false;
+
+const aborted = (what: string) => new GuardError('aborted', `the ${what} was aborted`);
 
 /**
  * Starts a guard: spawns its module worker, loads the models named by the manifest, checks their SHA-256,
@@ -148,31 +165,49 @@ class GuardClient implements Guard {
   }
 
   async check(image: ImageInput, options: CheckOptions & { transfer?: boolean } = {}): Promise<Report> {
-    const { signal } = options;
-    const aborted = () => new GuardError('aborted', 'the check was aborted');
-    if (signal?.aborted) throw aborted();
+    if (options.signal?.aborted) throw aborted('check');
     const voiIndex = options.voiIndex ?? 0;
     if (!Number.isInteger(voiIndex) || voiIndex < 0) throw new GuardError('invalid-input', `voiIndex must be an integer >= 0, got ${String(options.voiIndex)}`);
     const { wire, transfers } = toWire(image, options.transfer ?? true);
     const id = this.nextId++;
-    let sentTo: Generation | null = null;
-    const work = (async () => {
-      const generation = await this.live();
-      if (signal?.aborted) throw aborted();
-      sentTo = generation;
-      const request = { id, image: wire, expectedPixelSha256: options.expectedPixelSha256 ?? null, heatmap: options.heatmap ?? true, voiIndex, integrity: options.integrity ?? true };
-      return this.track(generation, generation.remote.check(Comlink.transfer(request, transfers))).catch((error: unknown) => {
+    const request = { id, image: wire, expectedPixelSha256: options.expectedPixelSha256 ?? null, heatmap: options.heatmap ?? true, voiIndex, integrity: options.integrity ?? true };
+    return this.send(id, 'check', options.signal, (remote) =>
+      remote.check(Comlink.transfer(request, transfers)).catch((error: unknown) => {
         if (error instanceof DOMException && error.name === 'DataCloneError') {
           throw new GuardError('invalid-input', `the image cannot be sent to the worker: ${error.message}`);
         }
         throw error;
-      });
+      }),
+    );
+  }
+
+  async warmUp(options: WarmUpOptions = {}): Promise<WarmUpReport> {
+    if (options.signal?.aborted) throw aborted('warm-up');
+    const checks = options.checks ?? WARM_UP_CHECKS;
+    if (!Number.isInteger(checks) || checks < 1 || checks > WARM_UP_MAX_CHECKS) {
+      throw new GuardError('invalid-input', `warmUp checks must be an integer from 1 to ${WARM_UP_MAX_CHECKS}, got ${String(options.checks)}`);
+    }
+    const id = this.nextId++;
+    return this.send(id, 'warm-up', options.signal, (remote) => remote.warmUp({ id, checks }));
+  }
+
+  /**
+   * Sends call `id` to the live worker; rejects with `worker-lost` if the worker dies meanwhile, and with `aborted`
+   * when `signal` fires (the worker is told, so a queued call never starts).
+   */
+  private send<T>(id: number, what: string, signal: AbortSignal | undefined, call: (remote: Comlink.Remote<WorkerApi>) => Promise<T>): Promise<T> {
+    let sentTo: Generation | null = null;
+    const work = (async () => {
+      const generation = await this.live();
+      if (signal?.aborted) throw aborted(what);
+      sentTo = generation;
+      return this.track(generation, call(generation.remote));
     })();
     if (!signal) return work;
-    return new Promise<Report>((resolve, reject) => {
+    return new Promise<T>((resolve, reject) => {
       const onAbort = () => {
         sentTo?.remote.cancel(id).catch(() => undefined);
-        reject(aborted());
+        reject(aborted(what));
       };
       signal.addEventListener('abort', onAbort, { once: true });
       work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));

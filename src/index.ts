@@ -28,4 +28,6 @@ export type {
   Verdict,
   ViewerImage,
   DicomInfo,
+  WarmUpOptions,
+  WarmUpReport,
 } from './protocol.js';

@@ -181,6 +181,25 @@ export interface CheckOptions {
   integrity?: boolean;
 }
 
+/** Options of `guard.warmUp()`. */
+export interface WarmUpOptions {
+  /** Checks of the built-in synthetic image to run (1-50). @defaultValue 6 */
+  checks?: number;
+  /** Aborts the warm-up; it then rejects with code `'aborted'` (a warm-up check already running finishes first). */
+  signal?: AbortSignal;
+}
+
+/** What `guard.warmUp()` resolves with. */
+export interface WarmUpReport {
+  /** Each warm-up check's time in the worker, in ms, in order: the later ones come down towards the steady speed. */
+  checkMs: number[];
+  /**
+   * `'done'`: every asked check ran; `'check-waiting'`: it stopped early because `check()` was called (a viewer's
+   * image never waits behind more than the one warm-up check already running).
+   */
+  stopped: 'done' | 'check-waiting';
+}
+
 /** A heatmap over the model's view of the image. */
 export interface Heatmap {
   width: number;
@@ -368,6 +387,13 @@ export interface ViewerWire {
   };
 }
 
+/** A warm-up request as it crosses to the worker ({@link WarmUpOptions} less the signal). */
+export interface WorkerWarmUpRequest {
+  /** Shares the numbering of check ids, so `cancel(id)` reaches it. */
+  id: number;
+  checks: number;
+}
+
 /** Callbacks the worker calls back on (proxied). */
 export interface WorkerCallbacks {
   progress(event: ProgressEvent): void;
@@ -380,7 +406,15 @@ export interface WorkerApi {
   init(options: WorkerInitOptions, callbacks: WorkerCallbacks): Promise<GuardInfo>;
   /** Runs one check; checks are queued and run one at a time. */
   check(request: WorkerCheckRequest): Promise<Report>;
-  /** Cancels a queued check (a running one finishes, and its result is dropped by the caller). */
+  /**
+   * Runs checks of a built-in synthetic image until the browser has optimised the code a check runs; stops early
+   * when a check arrives. Resolves with each warm-up check's time.
+   */
+  warmUp(request: WorkerWarmUpRequest): Promise<WarmUpReport>;
+  /**
+   * Cancels a queued check (a running one finishes, and its result is dropped by the caller), or a warm-up (it stops
+   * after the check it is running and rejects with `'aborted'`).
+   */
   cancel(id: number): void;
   info(): Promise<GuardInfo>;
   /** Releases every session. */
@@ -398,6 +432,8 @@ export interface WorkerDiagnostics {
   jsHeapBytes: number | null;
   /** Milliseconds per start-up stage, and where each asset came from (`'cache'` or `'network'`). */
   startup: { stages: Record<string, number>; sources: Record<string, 'cache' | 'network'> };
+  /** Warm-up checks this worker has finished. */
+  warmUpChecks: number;
 }
 
 export type { SerializedError };

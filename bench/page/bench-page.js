@@ -75,6 +75,15 @@ async function timed(work) {
   return { ms: performance.now() - started, result };
 }
 
+/**
+ * Every start begins from the same state: terminated workers (and their runtimes' shared memories) are collected
+ * first, or each repetition starts slower than the last.
+ */
+async function settle() {
+  for (let k = 0; k < 3; k++) globalThis.gc?.();
+  await new Promise((resolve) => setTimeout(resolve, 500));
+}
+
 window.cadguardBench = {
   /** What the figures were measured on. */
   async machine() {
@@ -166,6 +175,33 @@ window.cadguardBench = {
   },
 
   /**
+   * Item 8: the first full checks of an image after createGuard(), in a guard that starts cold and in one that ran
+   * warmUp() first (fresh guards, alternating). The cold guard goes on to `coldChecks` checks: its last ones show
+   * the steady speed the warm-up is meant to reach.
+   */
+  async firstCheck({ backend, manifestUrl, threads, reps, width, height, coldChecks, warmChecks }) {
+    const pixels = syntheticImage(width, height, 7);
+    const checks = async (guard, count) => {
+      const ms = [];
+      for (let i = 0; i < count; i++) ms.push((await timed(() => guard.check({ data: pixels.slice(), width, height, bitsStored: 16 }, { heatmap: false }))).ms);
+      return ms;
+    };
+    const started = async (warm) => {
+      await settle();
+      const guard = await createGuard(guardOptions(backend, manifestUrl, { threads }));
+      try {
+        const warmUp = warm ? await timed(() => guard.warmUp()) : null;
+        return { warmUpMs: warmUp?.ms ?? null, warmUpCheckMs: warmUp?.result.checkMs ?? null, checkMs: await checks(guard, warm ? warmChecks : coldChecks) };
+      } finally {
+        await guard.dispose();
+      }
+    };
+    const samples = [];
+    for (let i = 0; i < reps; i++) samples.push({ cold: await started(false), warmed: await started(true) });
+    return { samples };
+  },
+
+  /**
    * Item 3: createGuard() until ready with an empty asset cache, a raw session created in a fresh worker from the
    * same files, then createGuard() again with the cache filled by the first.
    */
@@ -186,12 +222,6 @@ window.cadguardBench = {
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
       return false;
-    };
-    // Every start begins from the same state: terminated workers (and their runtimes' shared memories) are
-    // collected first, or each repetition starts slower than the last for both sides.
-    const settle = async () => {
-      for (let k = 0; k < 3; k++) globalThis.gc?.();
-      await new Promise((resolve) => setTimeout(resolve, 500));
     };
     for (let i = 0; i < reps; i++) {
       await caches.delete(CACHE);

@@ -8,10 +8,11 @@ import { parseManifest, type Manifest } from '../engine/manifest.js';
 import { configureRuntime, effectiveThreads, ort } from '../engine/runtime.js';
 import { sha256Hex } from '../engine/sha256.js';
 import { GuardError, asGuardError } from '../errors.js';
-import type { GuardInfo, Report, WorkerApi, WorkerCallbacks, WorkerCheckRequest, WorkerDiagnostics, WorkerInitOptions } from '../protocol.js';
+import type { GuardInfo, Report, WarmUpReport, WorkerApi, WorkerCallbacks, WorkerCheckRequest, WorkerDiagnostics, WorkerInitOptions, WorkerWarmUpRequest } from '../protocol.js';
 import type { WireImage } from '../input/decode.js';
-import { checkImage } from './check-image.js';
+import { checkImage, type CheckContext } from './check-image.js';
 import { holdLifeLock } from './life-lock.js';
+import { warmUpImage } from './warm-up.js';
 
 interface Ready {
   engine: Engine;
@@ -42,6 +43,11 @@ export class GuardWorker implements WorkerApi {
   private ready: Promise<Ready> | null = null;
   private readonly queue = new CheckQueue();
   private disposed = false;
+  /** Checks asked for so far: a warm-up stops once this moves. */
+  private checksAsked = 0;
+  /** Running warm-ups by id, and whether each was cancelled. */
+  private readonly warmUps = new Map<number, { cancelled: boolean }>();
+  private warmUpChecks = 0;
   private readonly startup: WorkerDiagnostics['startup'] = { stages: {}, sources: {} };
 
   init(options: WorkerInitOptions, callbacks: WorkerCallbacks): Promise<GuardInfo> {
@@ -143,14 +149,21 @@ export class GuardWorker implements WorkerApi {
     };
   }
 
-  async check(request: WorkerCheckRequest): Promise<Report> {
+  /** The checks' shared state, once the start has succeeded. */
+  private async context(): Promise<CheckContext> {
     if (this.disposed) throw new GuardError('disposed', 'the guard was disposed; create a new one');
     if (!this.ready) throw new GuardError('check-failed', 'the worker was not initialised');
     const ready = await this.ready;
+    return { engine: ready.engine, manifest: ready.manifest, policy: ready.options.policy, assetBase: ready.options.assetBase };
+  }
+
+  async check(request: WorkerCheckRequest): Promise<Report> {
+    this.checksAsked++;
+    const context = await this.context();
     return this.queue.add(request.id, async () => {
       try {
         const report = await checkImage(
-          { engine: ready.engine, manifest: ready.manifest, policy: ready.options.policy, assetBase: ready.options.assetBase },
+          context,
           request.image as WireImage,
           request.expectedPixelSha256,
           request.heatmap,
@@ -165,8 +178,43 @@ export class GuardWorker implements WorkerApi {
     });
   }
 
+  async warmUp(request: WorkerWarmUpRequest): Promise<WarmUpReport> {
+    const context = await this.context();
+    const asked = this.checksAsked;
+    const state = { cancelled: false };
+    this.warmUps.set(request.id, state);
+    const checkMs: number[] = [];
+    try {
+      for (let i = 0; i < request.checks; i++) {
+        // A check's own awaits can all settle as microtasks, which keep the worker from reading its messages:
+        // a task boundary between warm-up checks lets a viewer's check or a cancel arrive.
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        if (state.cancelled) throw new GuardError('aborted', 'the warm-up was aborted');
+        // A viewer's image has come: the warm-up gives way rather than queue ahead of the next one.
+        if (this.checksAsked !== asked) return { checkMs, stopped: 'check-waiting' };
+        // Through the queue, one check at a time like any other: the sessions reject overlapping runs.
+        const ms = await this.queue.add(request.id, async () => {
+          const started = performance.now();
+          try {
+            await checkImage(context, warmUpImage(), null, true);
+          } catch (error) {
+            throw asGuardError(error, 'check-failed', 'a warm-up check failed');
+          }
+          return performance.now() - started;
+        });
+        checkMs.push(ms);
+        this.warmUpChecks++;
+      }
+      return { checkMs, stopped: 'done' };
+    } finally {
+      this.warmUps.delete(request.id);
+    }
+  }
+
   cancel(id: number): void {
     this.queue.cancel(id);
+    const warmUp = this.warmUps.get(id);
+    if (warmUp) warmUp.cancelled = true;
   }
 
   async info(): Promise<GuardInfo> {
@@ -179,6 +227,7 @@ export class GuardWorker implements WorkerApi {
     return {
       jsHeapBytes: memory ? memory.usedJSHeapSize : null,
       startup: { stages: { ...this.startup.stages }, sources: { ...this.startup.sources } },
+      warmUpChecks: this.warmUpChecks,
     };
   }
 

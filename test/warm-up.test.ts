@@ -1,0 +1,102 @@
+import { createGuard, type Report } from '../dist/index.js';
+import { assert, fixtureManifest, quantise16, rejection, syntheticBreast } from './support/helpers.js';
+
+// Not the warm-up's own size (512): the image a viewer sends next may be any size.
+const width = 300;
+const height = 420;
+const image = () => ({ data: quantise16(syntheticBreast(width, height, 11, 'right', 0.02), 12), width, height, bitsStored: 12 });
+
+/** What a check computed, without its timings and audit times. */
+function values(report: Report) {
+  return {
+    score: report.cad.score,
+    decision: report.decision,
+    verdict: report.integrity.verdict,
+    integrityScore: report.integrity.score,
+    signals: report.integrity.signals.map((s) => [s.id, s.value, s.flagged]),
+    cadHeatmap: Array.from(report.cad.heatmap?.data ?? []),
+    integrityHeatmap: Array.from(report.integrity.heatmap?.data ?? []),
+  };
+}
+
+describe('warmUp', () => {
+  it('runs the asked checks, and a check after it computes exactly what a cold guard computes (default models)', async () => {
+    const options = { manifestUrl: '/dist/models/manifest.json', backend: 'wasm' as const };
+    const cold = await createGuard(options);
+    let coldValues;
+    try {
+      coldValues = values(await cold.check(image()));
+    } finally {
+      await cold.dispose();
+    }
+    const warm = await createGuard(options);
+    try {
+      const result = await warm.warmUp({ checks: 2 });
+      assert(result.stopped === 'done', `stopped ${result.stopped}`);
+      assert(result.checkMs.length === 2 && result.checkMs.every((ms) => ms > 0), `checkMs ${JSON.stringify(result.checkMs)}`);
+      const warmValues = values(await warm.check(image()));
+      assert(coldValues.signals.length >= 6, `signals ${JSON.stringify(coldValues.signals)}`);
+      assert(JSON.stringify(warmValues) === JSON.stringify(coldValues), `after a warm-up ${JSON.stringify(warmValues).slice(0, 400)} vs cold ${JSON.stringify(coldValues).slice(0, 400)}`);
+    } finally {
+      await warm.dispose();
+    }
+  });
+
+  it('gives way to a check asked for meanwhile', async () => {
+    const guard = await createGuard({ manifestUrl: fixtureManifest, backend: 'wasm' });
+    try {
+      const warming = guard.warmUp({ checks: 50 });
+      const report = await guard.check(image());
+      const result = await warming;
+      assert(report.decision !== undefined, 'the check resolved');
+      assert(result.stopped === 'check-waiting', `stopped ${result.stopped}`);
+      assert(result.checkMs.length < 50, `${result.checkMs.length} warm-up checks ran`);
+    } finally {
+      await guard.dispose();
+    }
+  });
+
+  it('rejects bad options and aborted or disposed warm-ups with stable codes; the guard still checks after an abort', async () => {
+    const guard = await createGuard({ manifestUrl: fixtureManifest, backend: 'wasm' });
+    try {
+      for (const checks of [0, 51, 1.5, Number.NaN]) {
+        const error = await rejection(guard.warmUp({ checks }), `checks ${checks}`);
+        assert(error.code === 'invalid-input' && error.message.includes('1 to 50'), `checks ${checks}: ${error.code} ${error.message}`);
+      }
+      const pre = new AbortController();
+      pre.abort();
+      assert((await rejection(guard.warmUp({ signal: pre.signal }), 'pre-aborted warm-up')).code === 'aborted', 'pre-aborted');
+      const controller = new AbortController();
+      const warming = guard.warmUp({ checks: 50, signal: controller.signal });
+      controller.abort();
+      const error = await rejection(warming, 'aborted warm-up');
+      assert(error.name === 'GuardError' && error.code === 'aborted' && error.message.includes('warm-up'), `${error.code}: ${error.message}`);
+      assert((await guard.check(image())).decision !== undefined, 'the guard still checks');
+    } finally {
+      await guard.dispose();
+    }
+    assert((await rejection(guard.warmUp(), 'warm-up after dispose')).code === 'disposed', 'disposed');
+  });
+
+  it('stops in the worker when aborted after it started (no check comes to stop it)', async () => {
+    const guard = await createGuard({ manifestUrl: fixtureManifest, backend: 'wasm' });
+    // diagnostics() is internal (bench/ and tests): it counts the worker's finished warm-up checks.
+    const done = async () => (await (guard as unknown as { diagnostics(): Promise<{ warmUpChecks: number }> }).diagnostics()).warmUpChecks;
+    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    try {
+      const controller = new AbortController();
+      const warming = guard.warmUp({ checks: 50, signal: controller.signal });
+      for (let tries = 0; tries < 600 && (await done()) < 2; tries++) await pause(50);
+      assert((await done()) >= 2, 'the warm-up started');
+      controller.abort();
+      assert((await rejection(warming, 'aborted warm-up')).code === 'aborted', 'aborted');
+      const atAbort = await done();
+      // Long enough for several more checks of the tiny fixture models had the worker gone on.
+      await pause(1500);
+      const later = await done();
+      assert(later - atAbort <= 1 && later < 50, `${atAbort} warm-up checks at the abort, ${later} after 1.5 s: the worker went on`);
+    } finally {
+      await guard.dispose();
+    }
+  });
+});
