@@ -268,6 +268,21 @@ export async function runConformance(options: ConformanceOptions = {}): Promise<
     return 'aborted check rejected; the queue went on';
   });
 
+  await check('warm-up', "warmUp() runs on these models and leaves a check's values as they were", async () => {
+    const g = needGuard();
+    const { display, width, height } = cleanImage(31, 160, 200);
+    const values = async () => {
+      const report = await g.check({ data: quantise8(display), width, height });
+      return JSON.stringify([report.cad.score, report.integrity.score, report.integrity.signals.map((s) => [s.id, s.value])]);
+    };
+    const before = await values();
+    const { checkMs, stopped } = await g.warmUp({ checks: 2 });
+    expect(stopped === 'done' && checkMs.length === 2, `the warm-up stopped (${stopped}) after ${checkMs.length} of 2 checks`);
+    const after = await values();
+    expect(after === before, `a check after the warm-up computed ${after}, before it ${before}`);
+    return `2 warm-up checks (${checkMs.map((ms) => Math.round(ms)).join(', ')} ms); the same values before and after`;
+  });
+
   await check('webgpu-fallback', 'A WebGPU failure at run time moves the check to WASM, visibly', async () => {
     const probe = await createGuard({ ...base, backend: 'auto', allowSoftwareAdapter: true });
     const hasWebGpu = (await probe.info()).backend === 'webgpu';

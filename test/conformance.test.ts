@@ -23,7 +23,7 @@ describe('vendor integration kit', () => {
     assert(report.calibrated && report.info.models[0].id === 'other-classifier', 'ran the vendor model with its calibration');
     const skipped = report.results.filter((r) => r.status === 'skip').map((r) => r.id);
     assert(skipped.length === 1 && skipped[0] === 'fail-closed', `only the uncalibrated-manifest check is skipped: ${skipped}`);
-    for (const id of ['start', 'calibration', 'clean-images', 'provenance', 'manipulation', 'dicom', 'bad-inputs', 'concurrency', 'abort', 'webgpu-fallback', 'tampered-model', 'worker-lost', 'dispose']) {
+    for (const id of ['start', 'calibration', 'clean-images', 'provenance', 'manipulation', 'dicom', 'bad-inputs', 'concurrency', 'abort', 'warm-up', 'webgpu-fallback', 'tampered-model', 'worker-lost', 'dispose']) {
       assert(report.results.some((r) => r.id === id && r.status === 'pass'), `${id} passed`);
     }
     assert(/Result: \*\*PASS\*\*/.test(markdown) && /other-classifier/.test(markdown), 'the Markdown report a QA engineer files');

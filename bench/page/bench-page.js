@@ -154,9 +154,12 @@ window.cadguardBench = {
    * Item 7: the full guard on larger images. The classifier and the residual detector read a fixed-size tensor; the
    * noise signals and the content model read every display pixel, so their share grows with the image.
    */
-  async signalsBySize({ backend, manifestUrl, threads, sizes, reps }) {
+  async signalsBySize({ backend, manifestUrl, threads, sizes, reps, warmUpChecks }) {
     const guard = await createGuard(guardOptions(backend, manifestUrl, { threads }));
     try {
+      // A fresh guard's first checks run on code the browser has not optimised yet (item 8): warmed up first, the
+      // few checks per size measure each signal at its steady cost.
+      await guard.warmUp({ checks: warmUpChecks });
       const bySize = [];
       for (const { width, height, emptyBackground = false } of sizes) {
         const pixels = syntheticImage(width, height, 5, emptyBackground);
