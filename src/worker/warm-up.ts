@@ -32,18 +32,19 @@ export function warmUpImage(): RawPixels {
 
 function phantom(width: number, height: number): Uint16Array {
   const pixels = new Uint16Array(width * height);
-  let state = 0x2545f491;
+  const edge = 0.85 * width;
   for (let y = 0; y < height; y++) {
-    const dy = (y - height / 2) / (height * 0.45);
+    // The breast's edge curves away from the chest wall (x = 0), widest at mid-height.
+    const fromMiddle = (2 * y) / height - 1;
+    const reach = edge * Math.sqrt(Math.max(0, 1 - fromMiddle * fromMiddle));
     for (let x = 0; x < width; x++) {
-      const dx = x / (width * 0.8);
-      const r = dx * dx + dy * dy;
-      state ^= state << 13;
-      state ^= state >>> 17;
-      state ^= state << 5;
-      const noise = ((state >>> 0) / 4294967296 - 0.5) * 0.04;
-      const value = r < 1 ? 0.35 + 0.3 * (1 - r) + 0.05 * Math.sin(x * 0.03) * Math.cos(y * 0.02) + noise : 0.03 + noise;
-      pixels[y * width + x] = Math.round(Math.min(1, Math.max(0, value)) * 65535);
+      // A per-pixel hash as the noise: the same image every time, with no state to carry.
+      let h = Math.imul(x + 1, 0x9e3779b1) ^ Math.imul(y + 1, 0x85ebca77);
+      h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
+      const noise = ((h >>> 8) / 16777216 - 0.5) * 0.03;
+      const depth = reach > 0 ? 1 - x / reach : -1;
+      const tissue = depth > 0 ? 0.3 + 0.35 * Math.sqrt(depth) + 0.04 * Math.cos(x * 0.05 + y * 0.03) : 0.02;
+      pixels[y * width + x] = Math.round(Math.min(1, Math.max(0, tissue + noise)) * 65535);
     }
   }
   return pixels;
