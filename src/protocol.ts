@@ -407,7 +407,7 @@ export interface WorkerApi {
   /** Runs one check; checks are queued and run one at a time. */
   check(request: WorkerCheckRequest): Promise<Report>;
   /**
-   * Runs checks of a built-in synthetic image until the browser has optimised the code a check runs; stops early
+   * Runs `checks` checks of a built-in synthetic image, so the browser optimises the code a check runs; stops early
    * when a check arrives. Resolves with each warm-up check's time.
    */
   warmUp(request: WorkerWarmUpRequest): Promise<WarmUpReport>;

@@ -5,8 +5,9 @@
  * Why a warm-up at all: after a start, the browser runs onnxruntime's WebAssembly and the guard's own kernels on
  * baseline code and optimises them in the background as they run (onnxruntime-web compiles its runtime from bytes,
  * so no optimised code is kept between starts). On the 2-core VM of `npm run bench` the first full check after
- * createGuard() took several times a later one; a few checks of this image pay that before a viewer's first image.
- * Compiled code serves every image size, so one modest size warms the path for all.
+ * createGuard() took several times a later one; a few checks of this image pay most of that before a viewer's first
+ * image. Optimised code serves every image size; an image of another size still sets up its own working buffers (and
+ * the content model its batch of tiles) on its first check.
  */
 import type { RawPixels } from '../protocol.js';
 
@@ -22,8 +23,9 @@ export const WARM_UP_MAX_CHECKS = 50;
 let made: Uint16Array | null = null;
 
 /**
- * A fresh copy of the warm-up image (a check may keep or transform its pixels): an ellipse of tissue against the
- * film's edge with seeded noise, so every stage runs as on a mammogram (breast mask, crop, every signal).
+ * A fresh copy of the warm-up image (a check may keep or transform its pixels): tissue from the chest wall to a
+ * curved skin line, background beyond it, with hashed noise, so every stage runs as on a mammogram (breast mask,
+ * crop, every signal).
  */
 export function warmUpImage(): RawPixels {
   made ??= phantom(WARM_UP_SIZE, WARM_UP_SIZE);
