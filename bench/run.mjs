@@ -198,7 +198,7 @@ try {
   }));
 
   log(`wasm: first check after start, cold vs after warmUp() (${plan.firstReps} pairs, ${firstImage.width}x${firstImage.height})`);
-  const firsts = await call('firstCheck', { backend: 'wasm', manifestUrl: defaultManifest, threads: 2, reps: plan.firstReps, ...firstImage, coldChecks: plan.firstColdChecks, warmChecks: 2 });
+  const firsts = await call('firstCheck', { backend: 'wasm', manifestUrl: defaultManifest, threads: 2, reps: plan.firstReps, ...firstImage, coldChecks: plan.firstColdChecks, warmChecks: 1 });
   const steady = (sample) => median(sample.cold.checkMs.slice(-steadyChecks));
   results.firstCheck = {
     ...firstImage,

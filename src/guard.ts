@@ -6,7 +6,6 @@ import { resolvePolicy } from './policy.js';
 import type { CheckOptions, GuardEvent, GuardInfo, GuardOptions, ImageInput, RawPixels, Report, ViewerImage, ViewerWire, WarmUpOptions, WarmUpReport, WorkerApi, WorkerDiagnostics, WorkerInitOptions } from './protocol.js';
 import { installErrorTransfer } from './wire.js';
 import { ALIVE_MESSAGE } from './worker/life-lock.js';
-import { WARM_UP_CHECKS, WARM_UP_MAX_CHECKS } from './worker/warm-up.js';
 
 /** A running guard: one worker with its models loaded, verified and validated. */
 export interface Guard {
@@ -47,6 +46,13 @@ interface Generation {
 let errorTransferInstalled = false;
 
 const aborted = (what: string) => new GuardError('aborted', `the ${what} was aborted`);
+
+/**
+ * `warmUp()`'s checks unless told otherwise, and the most it takes. Checked here, on the main thread: the worker only
+ * makes the image (src/worker/warm-up.ts), so the page's bundle does not carry its generator.
+ */
+const WARM_UP_CHECKS = 6;
+const WARM_UP_MAX_CHECKS = 50;
 
 /**
  * Starts a guard: spawns its module worker, loads the models named by the manifest, checks their SHA-256,

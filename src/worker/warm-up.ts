@@ -14,12 +14,6 @@ import type { RawPixels } from '../protocol.js';
 /** Side of the warm-up image, in pixels: the bundled classifier's own input size. */
 export const WARM_UP_SIZE = 512;
 
-/** Checks a warm-up runs unless told otherwise. */
-export const WARM_UP_CHECKS = 6;
-
-/** Most checks one warm-up may ask for. */
-export const WARM_UP_MAX_CHECKS = 50;
-
 let made: Uint16Array | null = null;
 
 /**
