@@ -197,7 +197,7 @@ try {
     signalCost: Object.fromEntries(Object.keys(samples[0].signalMs).map((id) => [id, median(samples.map((r) => r.signalMs[id] / r.classify))])),
   }));
 
-  log(`wasm: first check after start, cold vs after warmUp() (${plan.firstReps} pairs, ${firstImage.width}x${firstImage.height})`);
+  log(`wasm: first check after start, cold vs after warmUp() at 512x512 and at the image's size (${plan.firstReps} triples, ${firstImage.width}x${firstImage.height})`);
   const firsts = await call('firstCheck', { backend: 'wasm', manifestUrl: defaultManifest, threads: 2, reps: plan.firstReps, ...firstImage, coldChecks: plan.firstColdChecks, warmChecks: 1 });
   const steady = (sample) => median(sample.cold.checkMs.slice(-steadyChecks));
   results.firstCheck = {
@@ -211,6 +211,11 @@ try {
     coldCheckMs: firsts.samples.map((r) => r.cold.checkMs),
     warmedVsCold: median(firsts.samples.map((r) => r.warmed.checkMs[0] / r.cold.checkMs[0])),
     warmedVsSteady: median(firsts.samples.map((r) => r.warmed.checkMs[0] / steady(r))),
+    sizedFirstMs: stats(firsts.samples.map((r) => r.sized.checkMs[0])),
+    sizedWarmUpMs: stats(firsts.samples.map((r) => r.sized.warmUpMs)),
+    sizedWarmUpCheckMs: firsts.samples.map((r) => r.sized.warmUpCheckMs),
+    sizedVsWarmed: median(firsts.samples.map((r) => r.sized.checkMs[0] / r.warmed.checkMs[0])),
+    sizedVsSteady: median(firsts.samples.map((r) => r.sized.checkMs[0] / steady(r))),
   };
 
   log(`wasm: threads 1 vs 2 (${plan.threadReps} checks each)`);
@@ -323,6 +328,7 @@ function table(results) {
   if (f) {
     lines.push(
       `8. wasm, first full check of a ${f.width}x${f.height} 16-bit image after createGuard(): ${ms(f.coldFirstMs)} cold (second ${ms(f.coldSecondMs)}), ${ms(f.warmedFirstMs)} after warmUp() (which took ${ms(f.warmUpMs)}); steady ${ms(f.steadyMs)} (median of the cold guard's last ${Math.min(steadyChecks, f.coldCheckMs[0].length)} of ${f.coldCheckMs[0].length} checks); after warmUp() vs cold ${f.warmedVsCold?.toFixed(2)}, vs steady ${f.warmedVsSteady?.toFixed(2)}`,
+      `8. wasm, the same after warmUp({width: ${f.width}, height: ${f.height}}) (which took ${ms(f.sizedWarmUpMs)}): ${ms(f.sizedFirstMs)}; vs after warmUp() at 512x512 ${f.sizedVsWarmed?.toFixed(2)}, vs steady ${f.sizedVsSteady?.toFixed(2)}`,
     );
   }
   for (const note of results.notes) lines.push(`note: ${note}`);

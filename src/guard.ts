@@ -1,6 +1,7 @@
 import * as Comlink from 'comlink';
 import { GuardError } from './errors.js';
 import { fromRawPixels } from './input/raw-pixels.js';
+import { MAX_DIMENSION } from './input/stored-image.js';
 import type { WireImage } from './input/decode.js';
 import { resolvePolicy } from './policy.js';
 import type { CheckOptions, GuardEvent, GuardInfo, GuardOptions, ImageInput, RawPixels, Report, ViewerImage, ViewerWire, WarmUpOptions, WarmUpReport, WorkerApi, WorkerDiagnostics, WorkerInitOptions } from './protocol.js';
@@ -20,12 +21,14 @@ export interface Guard {
    * a real image runs at the guard's steady speed: right after a start the browser still runs the models and
    * kernels on unoptimised code, and the first checks take several times a later one. Call it when the viewer is
    * idle (after login, before the worklist opens); it gives way to `check()`: a check asked for meanwhile waits for
-   * at most the one warm-up check already running. A restarted worker (`'worker-restarted'` event) starts cold again.
+   * at most the one warm-up check already running. Give it the size of the viewer's usual images: a check of
+   * another size sets up its own working buffers on its first run. A restarted worker (`'worker-restarted'` event)
+   * starts cold again.
    *
    * @example
    * ```ts
    * const guard = await createGuard();
-   * void guard.warmUp(); // or await it, e.g. behind the viewer's own start-up screen
+   * void guard.warmUp({ width: 3328, height: 4096 }); // or await it, e.g. behind the viewer's own start-up screen
    * ```
    */
   warmUp(options?: WarmUpOptions): Promise<WarmUpReport>;
@@ -53,6 +56,20 @@ const aborted = (what: string) => new GuardError('aborted', `the ${what} was abo
  */
 const WARM_UP_CHECKS = 6;
 const WARM_UP_MAX_CHECKS = 50;
+/**
+ * The warm-up image's default side (the bundled classifier's input size) and the smallest it takes: below that the
+ * synthetic breast has too few pixels to run every signal as on a mammogram.
+ */
+const WARM_UP_SIDE = 512;
+const WARM_UP_MIN_SIDE = 64;
+
+function warmUpSide(name: 'width' | 'height', value: number | undefined): number {
+  if (value === undefined) return WARM_UP_SIDE;
+  if (!Number.isInteger(value) || value < WARM_UP_MIN_SIDE || value > MAX_DIMENSION) {
+    throw new GuardError('invalid-input', `warmUp ${name} must be an integer from ${WARM_UP_MIN_SIDE} to ${MAX_DIMENSION} pixels, got ${String(value)}`);
+  }
+  return value;
+}
 
 /**
  * Starts a guard: spawns its module worker, loads the models named by the manifest, checks their SHA-256,
@@ -193,8 +210,10 @@ class GuardClient implements Guard {
     if (!Number.isInteger(checks) || checks < 1 || checks > WARM_UP_MAX_CHECKS) {
       throw new GuardError('invalid-input', `warmUp checks must be an integer from 1 to ${WARM_UP_MAX_CHECKS}, got ${String(options.checks)}`);
     }
+    const width = warmUpSide('width', options.width);
+    const height = warmUpSide('height', options.height);
     const id = this.nextId++;
-    return this.send(id, 'warm-up', options.signal, (remote) => remote.warmUp({ id, checks }));
+    return this.send(id, 'warm-up', options.signal, (remote) => remote.warmUp({ id, checks, width, height }));
   }
 
   /**

@@ -185,6 +185,13 @@ export interface CheckOptions {
 export interface WarmUpOptions {
   /** Checks of the built-in synthetic image to run (1-50). @defaultValue 6 */
   checks?: number;
+  /**
+   * Width of the synthetic image, in pixels (64 to 16,384). Warming up at the size of the viewer's own images also
+   * sets up the working buffers a check of that size uses, which another size does not. @defaultValue 512
+   */
+  width?: number;
+  /** Height of the synthetic image, in pixels (64 to 16,384). @defaultValue 512 */
+  height?: number;
   /** Aborts the warm-up; it then rejects with code `'aborted'` (a warm-up check already running finishes first). */
   signal?: AbortSignal;
 }
@@ -392,6 +399,8 @@ export interface WorkerWarmUpRequest {
   /** Shares the numbering of check ids, so `cancel(id)` reaches it. */
   id: number;
   checks: number;
+  width: number;
+  height: number;
 }
 
 /** Callbacks the worker calls back on (proxied). */
@@ -434,6 +443,8 @@ export interface WorkerDiagnostics {
   startup: { stages: Record<string, number>; sources: Record<string, 'cache' | 'network'> };
   /** Warm-up checks this worker has finished. */
   warmUpChecks: number;
+  /** The size of the last warm-up image this worker checked (null before any). */
+  warmUpSize: { width: number; height: number } | null;
 }
 
 export type { SerializedError };

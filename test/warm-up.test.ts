@@ -63,6 +63,12 @@ describe('warmUp', () => {
         const error = await rejection(guard.warmUp({ checks }), `checks ${checks}`);
         assert(error.code === 'invalid-input' && error.message.includes('1 to 50'), `checks ${checks}: ${error.code} ${error.message}`);
       }
+      for (const side of [63, 16385, 300.5, Number.NaN]) {
+        for (const name of ['width', 'height'] as const) {
+          const error = await rejection(guard.warmUp({ [name]: side }), `${name} ${side}`);
+          assert(error.code === 'invalid-input' && error.message.includes(`warmUp ${name}`) && error.message.includes('64 to 16384'), `${name} ${side}: ${error.code} ${error.message}`);
+        }
+      }
       const pre = new AbortController();
       pre.abort();
       assert((await rejection(guard.warmUp({ signal: pre.signal }), 'pre-aborted warm-up')).code === 'aborted', 'pre-aborted');
@@ -76,6 +82,21 @@ describe('warmUp', () => {
       await guard.dispose();
     }
     assert((await rejection(guard.warmUp(), 'warm-up after dispose')).code === 'disposed', 'disposed');
+  });
+
+  it('checks an image of the size asked for (512x512 unless told)', async () => {
+    const guard = await createGuard({ manifestUrl: fixtureManifest, backend: 'wasm' });
+    // diagnostics() is internal (bench/ and tests): the size of the last warm-up image the worker checked.
+    const size = async () => (await (guard as unknown as { diagnostics(): Promise<{ warmUpSize: unknown }> }).diagnostics()).warmUpSize;
+    try {
+      assert((await guard.warmUp({ checks: 1 })).checkMs.length === 1, 'one check');
+      assert(JSON.stringify(await size()) === '{"width":512,"height":512}', `default size ${JSON.stringify(await size())}`);
+      assert((await guard.warmUp({ checks: 1, width, height })).stopped === 'done', 'sized warm-up done');
+      assert(JSON.stringify(await size()) === `{"width":${width},"height":${height}}`, `asked size ${JSON.stringify(await size())}`);
+      assert((await guard.check(image())).decision !== undefined, 'the guard checks after it');
+    } finally {
+      await guard.dispose();
+    }
   });
 
   it('stops in the worker when aborted after it started (no check comes to stop it)', async () => {

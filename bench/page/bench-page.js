@@ -178,9 +178,9 @@ window.cadguardBench = {
   },
 
   /**
-   * Item 8: the first full checks of an image after createGuard(), in a guard that starts cold and in one that ran
-   * warmUp() first (fresh guards, alternating). The cold guard goes on to `coldChecks` checks: its last ones show
-   * the steady speed the warm-up is meant to reach.
+   * Item 8: the first full checks of an image after createGuard(), in a guard that starts cold, one that ran
+   * warmUp() first and one that ran it at the image's own size (fresh guards, in turn). The cold guard goes on to
+   * `coldChecks` checks: its last ones show the steady speed the warm-up is meant to reach.
    */
   async firstCheck({ backend, manifestUrl, threads, reps, width, height, coldChecks, warmChecks }) {
     const pixels = syntheticImage(width, height, 7);
@@ -193,14 +193,15 @@ window.cadguardBench = {
       await settle();
       const guard = await createGuard(guardOptions(backend, manifestUrl, { threads }));
       try {
-        const warmUp = warm ? await timed(() => guard.warmUp()) : null;
+        // warm: false (cold), 'default' (warmUp() at its own 512x512) or 'sized' (warmUp() at the image's size).
+        const warmUp = warm ? await timed(() => guard.warmUp(warm === 'sized' ? { width, height } : {})) : null;
         return { warmUpMs: warmUp?.ms ?? null, warmUpCheckMs: warmUp?.result.checkMs ?? null, checkMs: await checks(guard, warm ? warmChecks : coldChecks) };
       } finally {
         await guard.dispose();
       }
     };
     const samples = [];
-    for (let i = 0; i < reps; i++) samples.push({ cold: await started(false), warmed: await started(true) });
+    for (let i = 0; i < reps; i++) samples.push({ cold: await started(false), warmed: await started('default'), sized: await started('sized') });
     return { samples };
   },
 

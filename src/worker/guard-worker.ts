@@ -8,7 +8,7 @@ import { parseManifest, type Manifest } from '../engine/manifest.js';
 import { configureRuntime, effectiveThreads, ort } from '../engine/runtime.js';
 import { sha256Hex } from '../engine/sha256.js';
 import { GuardError, asGuardError } from '../errors.js';
-import type { GuardInfo, Report, WarmUpReport, WorkerApi, WorkerCallbacks, WorkerCheckRequest, WorkerDiagnostics, WorkerInitOptions, WorkerWarmUpRequest } from '../protocol.js';
+import type { GuardInfo, RawPixels, Report, WarmUpReport, WorkerApi, WorkerCallbacks, WorkerCheckRequest, WorkerDiagnostics, WorkerInitOptions, WorkerWarmUpRequest } from '../protocol.js';
 import type { WireImage } from '../input/decode.js';
 import { checkImage, type CheckContext } from './check-image.js';
 import { holdLifeLock } from './life-lock.js';
@@ -48,6 +48,7 @@ export class GuardWorker implements WorkerApi {
   /** Running warm-ups by id, and whether each was cancelled. */
   private readonly warmUps = new Map<number, { cancelled: boolean }>();
   private warmUpChecks = 0;
+  private warmUpSize: WorkerDiagnostics['warmUpSize'] = null;
   private readonly startup: WorkerDiagnostics['startup'] = { stages: {}, sources: {} };
 
   init(options: WorkerInitOptions, callbacks: WorkerCallbacks): Promise<GuardInfo> {
@@ -184,6 +185,8 @@ export class GuardWorker implements WorkerApi {
     const state = { cancelled: false };
     this.warmUps.set(request.id, state);
     const checkMs: number[] = [];
+    // Made at the first warm-up check, not before: a check that comes first does not wait for it.
+    let image: RawPixels | null = null;
     try {
       for (let i = 0; i < request.checks; i++) {
         // A check's own awaits can all settle as microtasks, which keep the worker from reading its messages:
@@ -196,7 +199,9 @@ export class GuardWorker implements WorkerApi {
         const ms = await this.queue.add(request.id, async () => {
           const started = performance.now();
           try {
-            await checkImage(context, warmUpImage(), null, true);
+            image ??= warmUpImage(request.width, request.height);
+            await checkImage(context, { ...image, data: image.data.slice() }, null, true);
+            this.warmUpSize = { width: image.width, height: image.height };
           } catch (error) {
             throw asGuardError(error, 'check-failed', 'a warm-up check failed');
           }
@@ -228,6 +233,7 @@ export class GuardWorker implements WorkerApi {
       jsHeapBytes: memory ? memory.usedJSHeapSize : null,
       startup: { stages: { ...this.startup.stages }, sources: { ...this.startup.sources } },
       warmUpChecks: this.warmUpChecks,
+      warmUpSize: this.warmUpSize,
     };
   }
 

@@ -7,23 +7,17 @@
  * so no optimised code is kept between starts). On the 2-core VM of `npm run bench` the first full check after
  * createGuard() took several times a later one; a few checks of this image pay most of that before a viewer's first
  * image. Optimised code serves every image size; an image of another size still sets up its own working buffers (and
- * the content model its batch of tiles) on its first check.
+ * the content model its batch of tiles) on its first check, which is why the viewer may name its own size.
  */
 import type { RawPixels } from '../protocol.js';
 
-/** Side of the warm-up image, in pixels: the bundled classifier's own input size. */
-export const WARM_UP_SIZE = 512;
-
-let made: Uint16Array | null = null;
-
 /**
- * A fresh copy of the warm-up image (a check may keep or transform its pixels): tissue from the chest wall to a
- * curved skin line, background beyond it, with hashed noise, so every stage runs as on a mammogram (breast mask,
- * crop, every signal).
+ * The warm-up image of that size: tissue from the chest wall to a curved skin line, background beyond it, with hashed
+ * noise, so every stage runs as on a mammogram (breast mask, crop, every signal). Made once per warm-up, which checks
+ * copies of it (a check may keep or transform its pixels) and drops it when it ends.
  */
-export function warmUpImage(): RawPixels {
-  made ??= phantom(WARM_UP_SIZE, WARM_UP_SIZE);
-  return { data: made.slice(), width: WARM_UP_SIZE, height: WARM_UP_SIZE, bitsStored: 16 };
+export function warmUpImage(width: number, height: number): RawPixels {
+  return { data: phantom(width, height), width, height, bitsStored: 16 };
 }
 
 function phantom(width: number, height: number): Uint16Array {
