@@ -15,7 +15,7 @@ the value is the largest over radii 12-50 px. `all`: every centre (every second 
 blobs, each read as the best of +-2 px around it. For each transplant also the `oracle`: its own circle's z (centre of
 the changed region +-3 px, radii within 0.75-1.3 of its radius), the ceiling of any search.
 
-    /usr/bin/python3 models/train/make_attacked_set.py --split val --families transplant --out DIR1
+    /usr/bin/python3 models/train/make_attacked_set.py --split val --families transplant,removal --out DIR1
     /usr/bin/python3 models/train/make_source_variants.py --split val --out DIR2
     /usr/bin/python3 models/train/blob_ring_probe.py --attacked DIR1 --sources DIR2 [--source-keep 0,1] [--jobs 2]
 
