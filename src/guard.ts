@@ -63,10 +63,11 @@ const WARM_UP_MAX_CHECKS = 50;
 const WARM_UP_SIDE = 512;
 const WARM_UP_MIN_SIDE = 64;
 
-function warmUpSide(name: 'width' | 'height', value: number | undefined): number {
-  if (value === undefined) return WARM_UP_SIDE;
-  if (!Number.isInteger(value) || value < WARM_UP_MIN_SIDE || value > MAX_DIMENSION) {
-    throw new GuardError('invalid-input', `warmUp ${name} must be an integer from ${WARM_UP_MIN_SIDE} to ${MAX_DIMENSION} pixels, got ${String(value)}`);
+/** A `warmUp()` option: `fallback` when absent, else an integer from `min` to `max`, or `invalid-input`. */
+function warmUpOption(name: keyof WarmUpOptions, value: number | undefined, fallback: number, min: number, max: number, unit = ''): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new GuardError('invalid-input', `warmUp ${name} must be an integer from ${min} to ${max}${unit}, got ${String(value)}`);
   }
   return value;
 }
@@ -206,12 +207,10 @@ class GuardClient implements Guard {
 
   async warmUp(options: WarmUpOptions = {}): Promise<WarmUpReport> {
     if (options.signal?.aborted) throw aborted('warm-up');
-    const checks = options.checks ?? WARM_UP_CHECKS;
-    if (!Number.isInteger(checks) || checks < 1 || checks > WARM_UP_MAX_CHECKS) {
-      throw new GuardError('invalid-input', `warmUp checks must be an integer from 1 to ${WARM_UP_MAX_CHECKS}, got ${String(options.checks)}`);
-    }
-    const width = warmUpSide('width', options.width);
-    const height = warmUpSide('height', options.height);
+    // `checks: null` has always meant the default (the sides take only undefined).
+    const checks = warmUpOption('checks', options.checks ?? undefined, WARM_UP_CHECKS, 1, WARM_UP_MAX_CHECKS);
+    const width = warmUpOption('width', options.width, WARM_UP_SIDE, WARM_UP_MIN_SIDE, MAX_DIMENSION, ' pixels');
+    const height = warmUpOption('height', options.height, WARM_UP_SIDE, WARM_UP_MIN_SIDE, MAX_DIMENSION, ' pixels');
     const id = this.nextId++;
     return this.send(id, 'warm-up', options.signal, (remote) => remote.warmUp({ id, checks, width, height }));
   }
