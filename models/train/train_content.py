@@ -39,6 +39,7 @@ import onnx
 import torch
 import torch.nn.functional as F
 from PIL import Image
+from scipy import ndimage
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -138,6 +139,32 @@ def lesion_transplant(d: np.ndarray, donor_ref: str, images: dict, circles: dict
     return stored_as_source(pasted, params), region
 
 
+def regrain(filled: np.ndarray, d: np.ndarray, region: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The fill's own fine texture replaced by real grain: its Gaussian low-pass (sigma 1-2 px) plus the high-pass of
+    the same delivered image at a nearby place on the breast, what a forger who knows the detector reads the grain
+    would do to any generator's fill. Trains the detector on what is left of a fill once its grain is the film's."""
+    ys, xs = np.nonzero(region > 0)
+    h, w = d.shape
+    y0, y1 = max(int(ys.min()) - 8, 0), min(int(ys.max()) + 9, h)
+    x0, x1 = max(int(xs.min()) - 8, 0), min(int(xs.max()) + 9, w)
+    bh, bw = y1 - y0, x1 - x0
+    sigma = float(rng.uniform(1.0, 2.0))
+    source = None
+    for _ in range(30):
+        angle, reach = rng.uniform(0, 2 * np.pi), rng.uniform(1.0, 2.0) * max(bh, bw)
+        sy, sx = int(round(y0 + reach * np.sin(angle))), int(round(x0 + reach * np.cos(angle)))
+        if 0 <= sy <= h - bh and 0 <= sx <= w - bw and d[sy:sy + bh, sx:sx + bw].min() > 0.2:
+            source = d[sy:sy + bh, sx:sx + bw]
+            break
+    if source is None:
+        return filled
+    grain = source - ndimage.gaussian_filter(source, sigma, mode="reflect")
+    box = filled[y0:y1, x0:x1]
+    out = filled.copy()
+    out[y0:y1, x0:x1] = box + region[y0:y1, x0:x1] * (ndimage.gaussian_filter(box, sigma, mode="reflect") + grain - box)
+    return np.clip(out, 0, 1)
+
+
 def window_pair(d: np.ndarray, fake: np.ndarray, region: np.ndarray, cy: int, cx: int,
                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The same 256-px window of the clean and the manipulated image near (cy, cx), shifted at random so the change
@@ -150,7 +177,7 @@ def window_pair(d: np.ndarray, fake: np.ndarray, region: np.ndarray, cy: int, cx
 
 
 def make_windows(refs: list[str], images: dict, gen, rng: np.random.Generator, allowed: list[str],
-                 circles: dict | None = None, transplants: int = 0) -> dict:
+                 circles: dict | None = None, transplants: int = 0, regrained: float = 0.0) -> dict:
     """Pairs of windows at one place: a delivered image (stored, or through a simulated chain) and the same image with
     a GAN fill made AFTER delivery and saved as that source saves, as a forger would; plus clean windows anywhere.
     With `transplants` > 0, each normal image's chains also give that many pairs clean / lesion transplanted from an
@@ -159,6 +186,7 @@ def make_windows(refs: list[str], images: dict, gen, rng: np.random.Generator, a
     zeros = np.zeros((TILE // STRIDE,) * 2, np.float32)
     donors = lesion_donors(refs, images, circles) if transplants else []
     t_rng = np.random.default_rng(SEED + 11) if transplants else None
+    g_rng = np.random.default_rng(SEED + 13)   # its own stream: without regraining the windows are the shipped ones
     for ref in refs:
         stored = load_display(ref, images).astype(np.float64)
         h, w = stored.shape
@@ -169,6 +197,8 @@ def make_windows(refs: list[str], images: dict, gen, rng: np.random.Generator, a
             for _ in range(FILLS_PER_CHAIN):
                 cy, cx = (int(v) for v in inside[rng.integers(len(inside))])
                 filled, region = gan_remove(gen, d, (cy, cx, fill_radius(rng)), rng, at_8_bits=False)
+                if regrained and g_rng.random() < regrained:
+                    filled = regrain(filled, d, region, g_rng)
                 clean, fake, target = window_pair(d, stored_as_source(filled, params), region, cy, cx, rng)
                 xs += [clean, fake]
                 targets += [zeros, target]
@@ -310,13 +340,14 @@ def main() -> None:
     parser.add_argument("--adv-eps", type=float, default=ADV_EPS * 255, help="adversarial training: L-inf budget in 1/255 (0: off)")
     parser.add_argument("--adv-steps", type=int, default=ADV_STEPS, help="adversarial training: PGD steps per batch")
     parser.add_argument("--transplants", type=int, default=0, help="lesion transplants per chain of each normal image (0: none, as shipped)")
+    parser.add_argument("--regrain", type=float, default=0.0, help="share of GAN fills whose fine texture is replaced by the image's own grain (regrain(); 0 as shipped)")
     args = parser.parse_args()
     started = time.time()
     images, circles, gen, split = content_setup(SEED)
     allowed = [s for s in CHAINS if s not in UNSEEN_SOURCES]
     rng = np.random.default_rng(SEED)
-    data = make_windows(sorted(split["train"]), images, gen, rng, allowed, circles, args.transplants)
-    val = make_windows(sorted(split["val"]), images, gen, np.random.default_rng(SEED + 1), list(CHAINS), circles, args.transplants)
+    data = make_windows(sorted(split["train"]), images, gen, rng, allowed, circles, args.transplants, args.regrain)
+    val = make_windows(sorted(split["val"]), images, gen, np.random.default_rng(SEED + 1), list(CHAINS), circles, args.transplants, args.regrain)
     print(f"{len(data['x'])} train windows, {len(val['x'])} val windows ({time.time() - started:.0f} s)", flush=True)
     model = ContentDetector()
     opt = torch.optim.AdamW(model.parameters(), 2e-3, weight_decay=1e-4)
@@ -362,6 +393,8 @@ def main() -> None:
     pasted = transplant_level(model, sorted(split["val"]), images, circles, whole["clean_p99"], np.random.default_rng(SEED + 3))
     print(json.dumps({"transplants": pasted}), flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.out != MODELS_DIR:
+        torch.save(model.state_dict(), args.out / "content.pt")
     path = args.out / "content.onnx"
     torch.onnx.export(model, torch.zeros(1, 1, TILE, TILE), str(path), opset_version=17, input_names=["image"],
                       output_names=["score", "heatmap"], do_constant_folding=True,
