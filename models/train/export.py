@@ -36,8 +36,20 @@ def export_onnx(model: CadguardClassifier, size: int, path: Path) -> None:
     torch.onnx.export(
         OnnxWrapper(model), torch.zeros(1, 1, size, size), str(path), opset_version=17,
         input_names=["image"], output_names=["score", "heatmap"], do_constant_folding=True)
+    batch_axis(path)
+
+
+def batch_axis(path: Path) -> None:
+    """Marks the first axis of the graph's input and outputs as a free batch. The network itself never fixes it
+    (Flatten keeps axis 0; the squeeze, the reductions and Gemm act on the other axes), so each image of a batch is
+    scored as it is alone (bit for bit in onnxruntime-web's WebAssembly), and the SDK scores feature squeezing's two
+    variants in one run. The traced shapes of inner values go with it: they carried the traced batch of 1."""
     proto = onnx.load(str(path))
+    for value in list(proto.graph.input) + list(proto.graph.output):
+        value.type.tensor_type.shape.dim[0].dim_param = "batch"
+    del proto.graph.value_info[:]
     onnx.checker.check_model(proto, full_check=True)
+    onnx.save(proto, str(path))
 
 
 def validation_values(model: nn.Module, size: int) -> dict:
@@ -67,7 +79,7 @@ def manifest_entry(onnx_path: Path, size: int, cells: int, threshold: float, val
         "sha256": hashlib.sha256(blob).hexdigest(),
         "bytes": len(blob),
         "input": {"name": "image", "shape": [1, 1, size, size], "layout": "NCHW", "preprocess": "mammo-crop-v1",
-                  "display": "MONOCHROME2 display values in [0,1] after VOI"},
+                  "batch": "dynamic", "display": "MONOCHROME2 display values in [0,1] after VOI"},
         "outputs": [
             {"name": "score", "shape": [1], "range": [0, 1],
              "meaning": "probability that the image shows an abnormality (benign or malignant lesion)"},

@@ -199,7 +199,7 @@ function card(result, torch, adaptive, contentAdaptive) {
     '## What the guard computes',
     '',
     '- **Feature squeezing** (Xu et al., NDSS 2018): the largest change of the CAD score under a 3x3 median and a 5-bit',
-    '  reduction of the model tensor; the squeezed variants run as one batch when the classifier takes one (the bundled classifier\'s batch is fixed at 1: two more runs). Model-agnostic.',
+    '  reduction of the model tensor; the squeezed variants run as one batch when the classifier takes one (the bundled classifier takes one: one more run, of a batch of two). Model-agnostic.',
     '- **Noise consistency**: tile by tile, the image\'s own noise level against what its other tiles predict at that',
     '  intensity; the largest 2x2-tile deviation in robust units. The noise is measured with a residual that cancels',
     '  edges along rows and columns (film borders, burnt-in labels) and from the quietest quarter of each tile (tiles',
