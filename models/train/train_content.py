@@ -20,7 +20,8 @@ transplants are never shown to it.
                                                           /tmp/cadguard-cache lacks it, about 14 min)
     --out DIR: a trial that leaves the shipped files alone; --adv-eps E --adv-steps K: adversarial training (PGD
     on half of each batch's fill windows); --transplants K: K lesion transplants per chain of each normal image as
-    further positives (both tried, see README.md, neither used for the shipped model)
+    further positives; --regrain P: that share of the GAN fills gets the film's own grain (regrain()) (all three
+    tried, see README.md, none used for the shipped model)
 Writes models/content.onnx, its manifest entry and results/content_training.json.
 """
 from __future__ import annotations
@@ -142,7 +143,8 @@ def lesion_transplant(d: np.ndarray, donor_ref: str, images: dict, circles: dict
 def regrain(filled: np.ndarray, d: np.ndarray, region: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """The fill's own fine texture replaced by real grain: its Gaussian low-pass (sigma 1-2 px) plus the high-pass of
     the same delivered image at a nearby place on the breast, what a forger who knows the detector reads the grain
-    would do to any generator's fill. Trains the detector on what is left of a fill once its grain is the film's."""
+    would do to any generator's fill. Trains the detector on what is left of a fill once its grain is the film's. A
+    fill with no such place within 30 tries (near the image's edge) is left as it is."""
     ys, xs = np.nonzero(region > 0)
     h, w = d.shape
     y0, y1 = max(int(ys.min()) - 8, 0), min(int(ys.max()) + 9, h)
