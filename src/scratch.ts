@@ -1,15 +1,15 @@
 /**
- * Working buffers kept between checks. A check's large typed arrays (the display values, the blend seam's residual
- * samples, the squeezed batch) were fresh allocations each time, and a fresh buffer is paid for in page faults as it
- * is first written, which in a Chromium worker cost more than the arithmetic on it (README, Benchmarks). Checks run
- * one at a time (CheckQueue), so one buffer per purpose suffices.
+ * Working buffers kept between checks. A check's large typed arrays (the display values, the squeezed batch; the blend
+ * seam's residual samples, now in its kernel's memory) were fresh allocations each time, and a fresh buffer is paid
+ * for in page faults as it is first written, which in a Chromium worker cost more than the arithmetic on it (README,
+ * Benchmarks). Checks run one at a time (CheckQueue), so one buffer per purpose suffices.
  *
- * The memory kept is that of the largest image checked so far (4 bytes a pixel for the display values, 9 bytes a
- * sample for the seam's samples: about 5.3 bytes a pixel in all), plus what does not grow with the image (for the
- * bundled 512-px models the tensor and its squeezed copies, the resize, the breast mask's steps, the content model's
- * batch of tiles and a 16-bit display table: about 9 MB) and, for a vendor model with `resize-v1`, its row pass (8
- * bytes per image row and model input column: 17 MB for a 3328x4096 image into a 512-px input); it goes with the
- * worker (`dispose()`).
+ * The memory kept is that of the largest image checked so far (4 bytes a pixel for the display values here, and 9
+ * bytes a sample for the seam's samples in src/detect/seam-samples.ts's kernel memory: about 5.3 bytes a pixel in
+ * all), plus what does not grow with the image (for the bundled 512-px models the tensor and its squeezed copies, the
+ * resize, the breast mask's steps, the content model's batch of tiles and a 16-bit display table: about 9 MB) and,
+ * for a vendor model with `resize-v1`, its row pass (8 bytes per image row and model input column: 17 MB for a
+ * 3328x4096 image into a 512-px input); it goes with the worker (`dispose()`).
  */
 
 type ArrayType = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor | Uint16ArrayConstructor | Uint8ArrayConstructor | Int8ArrayConstructor;

@@ -1,6 +1,7 @@
 // The blend-seam signal: a patch pasted with a soft edge leaves a ring of lower noise (its feather mixes two noises),
 // found wherever it lies; clean images of sources with other grains, noise levels, depths and sizes stay below it.
-import { BINS, MIN_BIN_SAMPLES, blendSeam, selectInBins } from '../src/detect/blend-seam.js';
+import { blendSeam } from '../src/detect/blend-seam.js';
+import { BINS, MIN_BIN_SAMPLES, selectInBins } from '../src/detect/seam-samples.js';
 import { acquire, assert, seededRandom, lowResolutionScan, skinLine, sourceGrains, transplant, whiteGrain } from './support/helpers.js';
 
 // Three of the shared grains and white noise. The fourth (grain mostly along columns, 16 bit) is found too in this

@@ -20,7 +20,7 @@
     (param $columns i32) (param $out i32)
     (local $s i32) (local $x i32) (local $r i32) (local $t i32) (local $at i32) (local $x0 i32) (local $x1 i32)
     (local $below i32) (local $current i32) (local $next i32) (local $adding i32) (local $dropping i32) (local $rowBytes i32)
-    (local $sum f64) (local $v f64) (local $energy f64) (local $horizontal f64) (local $vertical f64)
+    (local $sum f64) (local $v f64) (local $energy f64) (local $horizontal f64) (local $vertical f64) (local $pixelRow i32)
     (local.set $rowBytes (i32.shl (local.get $width) (i32.const 3)))
     ;; Box sums of band rows 0-4, and the column sums over them (row by row, as the loop this replaced added them).
     (block $firstDone
@@ -102,13 +102,15 @@
             (local.set $energy (f64.load offset=8 (local.get $at)))
             (local.set $horizontal (f64.load offset=16 (local.get $at)))
             (local.set $vertical (f64.load offset=24 (local.get $at)))
+            ;; Band row r + 2's pixels (tile row r).
+            (local.set $pixelRow (i32.add (local.get $band) (i32.shl (i32.mul (i32.add (local.get $r) (i32.const 2)) (local.get $width)) (i32.const 2))))
             (local.set $x (local.get $x0))
             (block $pixelsDone
               (loop $pixels
                 (br_if $pixelsDone (i32.ge_s (local.get $x) (local.get $x1)))
                 (local.set $v (f64.load (i32.add (local.get $current) (i32.shl (local.get $x) (i32.const 3)))))
                 (local.set $sum (f64.add (local.get $sum)
-                  (call $pixel (local.get $band) (i32.mul (i32.add (local.get $r) (i32.const 2)) (local.get $width)) (local.get $x))))
+                  (f64.promote_f32 (f32.load (i32.add (local.get $pixelRow) (i32.shl (local.get $x) (i32.const 2)))))))
                 (local.set $energy (f64.add (local.get $energy) (f64.mul (local.get $v) (local.get $v))))
                 (if (local.get $below)
                   (then
@@ -136,7 +138,7 @@
   ;; Box sums of the band row starting at pixel `row` into `dest` (width doubles): the window of 5 slides along the
   ;; row, clamped at its ends.
   (func $boxRow (param $band i32) (param $row i32) (param $width i32) (param $dest i32)
-    (local $k i32) (local $x i32) (local $last i32) (local $sum f64)
+    (local $k i32) (local $x i32) (local $last i32) (local $sum f64) (local $base i32) (local $in i32) (local $out i32)
     (local.set $last (i32.sub (local.get $width) (i32.const 1)))
     (local.set $k (i32.const -2))
     (block $windowDone
@@ -145,26 +147,34 @@
         (local.set $sum (f64.add (local.get $sum) (call $pixel (local.get $band) (local.get $row) (call $clamp (local.get $k) (local.get $last)))))
         (local.set $k (i32.add (local.get $k) (i32.const 1)))
         (br $window)))
+    ;; The slide's taps written out (a call per tap cost more than the work): x + 3 can only pass the end, x - 2 only
+    ;; the start.
+    (local.set $base (i32.add (local.get $band) (i32.shl (local.get $row) (i32.const 2))))
     (block $slideDone
       (loop $slide
         (br_if $slideDone (i32.ge_s (local.get $x) (local.get $width)))
         (f64.store (i32.add (local.get $dest) (i32.shl (local.get $x) (i32.const 3))) (local.get $sum))
+        (local.set $in (i32.add (local.get $x) (i32.const 3)))
+        (if (i32.gt_s (local.get $in) (local.get $last)) (then (local.set $in (local.get $last))))
+        (local.set $out (i32.sub (local.get $x) (i32.const 2)))
+        (if (i32.lt_s (local.get $out) (i32.const 0)) (then (local.set $out (i32.const 0))))
         (local.set $sum (f64.add (local.get $sum)
           (f64.sub
-            (call $pixel (local.get $band) (local.get $row) (call $clamp (i32.add (local.get $x) (i32.const 3)) (local.get $last)))
-            (call $pixel (local.get $band) (local.get $row) (call $clamp (i32.sub (local.get $x) (i32.const 2)) (local.get $last))))))
+            (f64.promote_f32 (f32.load (i32.add (local.get $base) (i32.shl (local.get $in) (i32.const 2)))))
+            (f64.promote_f32 (f32.load (i32.add (local.get $base) (i32.shl (local.get $out) (i32.const 2))))))))
         (local.set $x (i32.add (local.get $x) (i32.const 1)))
         (br $slide))))
 
   ;; The residual of the band row starting at pixel `row` into `dest` (width doubles): pixel - column sum / 25.
   (func $residualRow (param $band i32) (param $row i32) (param $width i32) (param $columns i32) (param $dest i32)
-    (local $x i32)
+    (local $x i32) (local $base i32)
+    (local.set $base (i32.add (local.get $band) (i32.shl (local.get $row) (i32.const 2))))
     (block $done
       (loop $each
         (br_if $done (i32.ge_s (local.get $x) (local.get $width)))
         (f64.store (i32.add (local.get $dest) (i32.shl (local.get $x) (i32.const 3)))
           (f64.sub
-            (call $pixel (local.get $band) (local.get $row) (local.get $x))
+            (f64.promote_f32 (f32.load (i32.add (local.get $base) (i32.shl (local.get $x) (i32.const 2)))))
             (f64.mul (f64.load (i32.add (local.get $columns) (i32.shl (local.get $x) (i32.const 3)))) (f64.const 0.04))))
         (local.set $x (i32.add (local.get $x) (i32.const 1)))
         (br $each))))

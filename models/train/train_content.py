@@ -183,7 +183,9 @@ def make_windows(refs: list[str], images: dict, gen, rng: np.random.Generator, a
     """Pairs of windows at one place: a delivered image (stored, or through a simulated chain) and the same image with
     a GAN fill made AFTER delivery and saved as that source saves, as a forger would; plus clean windows anywhere.
     With `transplants` > 0, each normal image's chains also give that many pairs clean / lesion transplanted from an
-    abnormal image of the same refs (their own generator, so the fill windows stay those of a run without them)."""
+    abnormal image of the same refs (their own generator, so the fill windows stay those of a run without them).
+    With `regrained` > 0, that share of the GAN fills gets the film's own grain (the fill's low-pass plus the high-pass
+    of the same image nearby; its own generator too, so at 0 the windows are the shipped ones)."""
     xs, targets, kinds = [], [], []
     zeros = np.zeros((TILE // STRIDE,) * 2, np.float32)
     donors = lesion_donors(refs, images, circles) if transplants else []

@@ -20,6 +20,7 @@ import type { BreastMask } from '../image/preprocess.js';
 import { keptOrFresh, scratch } from '../scratch.js';
 import { noiseTileGrid, quickSelect } from './noise-tiles.js';
 import { RingSums, type SlotRuns } from './ring-sums.js';
+import { BINS, MIN_BIN_SAMPLES, binMedians, cellSums, seamSamples, type SeamSamples } from './seam-samples.js';
 
 /** Result of {@link blendSeam}. */
 export interface BlendSeam {
@@ -49,9 +50,6 @@ export interface SeamRing {
   radius: number;
 }
 
-/** Intensity bins of the noise-intensity relation, and the samples a bin needs to count. */
-export const BINS = 64;
-export const MIN_BIN_SAMPLES = 200;
 /** Relative noise is capped (an edge or a speck is structure, not noise). */
 const RELATIVE_CAP = 4;
 /** Cell side at 1,024 px along the image's long side; the smallest ring radius, in cells. */
@@ -104,16 +102,13 @@ export function blendSeam(display: Float32Array, width: number, height: number, 
   const cellsH = Math.floor(height / cell);
   if (cellsW < 8 || cellsH < 8) return empty;
 
-  const { size, bin, where, perBin, n } = noiseSamples(display, width, height, step, cell, cellsW, cellsH, breast);
-  const expected = binMedians(size, bin, n, perBin);
+  const residuals = seamSamples(display, width, height, step, cell, cellsW, cellsH, breast);
+  const expected = expectedNoise(residuals);
   if (!expected) return empty;
 
-  let e: Float64Array = scratch(Float64Array, 'seam.noise', cellsW * cellsH).fill(0);
-  let c: Float64Array = scratch(Float64Array, 'seam.count', cellsW * cellsH).fill(0);
-  for (let k = 0; k < n; k++) {
-    e[where[k]] += Math.min(RELATIVE_CAP, size[k] / expected[bin[k]]);
-    c[where[k]] += 1;
-  }
+  let e: Float64Array = scratch(Float64Array, 'seam.noise', cellsW * cellsH);
+  let c: Float64Array = scratch(Float64Array, 'seam.count', cellsW * cellsH);
+  cellSums(residuals, expected, RELATIVE_CAP, e, c);
 
   // The strongest ring of each kind (z 0 and radius 0 until one is found).
   const none = { z: 0, x: 0, y: 0, radius: 0 };
@@ -162,88 +157,17 @@ export function blendSeam(display: Float32Array, width: number, height: number, 
   return { ...empty, value: whole.z, edge: edge.z, map, radii: judged, ring: located(whole), edgeRing: located(edge) };
 }
 
-/** Residual samples of {@link blendSeam}: every `step`-th pixel each way within whole cells, on the breast and unclipped. */
-interface NoiseSamples {
-  /** |residual| of each sample. */
-  size: Float32Array;
-  /** Its intensity bin. */
-  bin: Uint8Array;
-  /** Its cell (row-major, `cellsW` a row). */
-  where: Int32Array;
-  /** Samples per bin. */
-  perBin: Int32Array;
-  /** Samples taken. */
-  n: number;
-}
-
-function noiseSamples(display: Float32Array, width: number, height: number, step: number, cell: number, cellsW: number, cellsH: number, breast?: BreastMask): NoiseSamples {
-  // The size of the 3x3 noise residual (Immerkaer's mask: it cancels a local plane, keeps the pixel noise),
-  // its intensity bin (the 3x3 mean), its cell.
-  const capacity = Math.ceil(width / step) * Math.ceil(height / step);
-  // Kept between checks (src/scratch.ts); only the first n are written and read.
-  const size = scratch(Float32Array, 'seam.size', capacity);
-  const bin = scratch(Uint8Array, 'seam.bin', capacity);
-  const where = scratch(Int32Array, 'seam.where', capacity);
-  const perBin = new Int32Array(BINS);
-  let n = 0;
-  const xEnd = Math.min(width - 1, cellsW * cell);
-  const maskColumn = breast ? Int32Array.from({ length: width }, (_, x) => Math.min(breast.width - 1, Math.floor(x / breast.block))) : null;
-  for (let y = 1; y < Math.min(height - 1, cellsH * cell); y += step) {
-    const up = (y - 1) * width;
-    const mid = y * width;
-    const down = (y + 1) * width;
-    const cellRow = ((y / cell) | 0) * cellsW;
-    const maskRow = breast ? Math.min(breast.height - 1, Math.floor(y / breast.block)) * breast.width : 0;
-    // The 3x3 window slides when the step is 1: each pixel loads one new column (and judges its clipping) instead of
-    // nine taps. `at`: the x whose window the taps hold.
-    let a = 0, b = 0, c = 0, d = 0, e = 0, f = 0, g = 0, h = 0, i = 0;
-    let leftOk = false;
-    let midOk = false;
-    let rightOk = false;
-    let at = -2;
-    for (let x = 1; x < xEnd; x += step) {
-      if (breast && maskColumn && breast.mask[maskRow + maskColumn[x]] !== 1) continue;
-      if (at === x - 1) {
-        a = b; b = c; d = e; e = f; g = h; h = i;
-        leftOk = midOk;
-        midOk = rightOk;
-      } else {
-        a = display[up + x - 1]; d = display[mid + x - 1]; g = display[down + x - 1];
-        b = display[up + x]; e = display[mid + x]; h = display[down + x];
-        leftOk = unclipped(a, d, g);
-        midOk = unclipped(b, e, h);
-      }
-      c = display[up + x + 1]; f = display[mid + x + 1]; i = display[down + x + 1];
-      rightOk = unclipped(c, f, i);
-      at = x;
-      // A clipped tap measures the edge of the background or of a saturated label, not noise.
-      if (!leftOk || !midOk || !rightOk) continue;
-      const k = Math.min(BINS - 1, Math.floor(((a + b + c + d + e + f + g + h + i) / 9) * BINS));
-      size[n] = Math.abs(a + c + g + i - 2 * (b + d + f + h) + 4 * e);
-      bin[n] = k;
-      where[n] = cellRow + ((x / cell) | 0);
-      perBin[k]++;
-      n++;
-    }
-  }
-  return { size, bin, where, perBin, n };
-}
-
-/** Whether three taps all lie strictly inside the display range. */
-function unclipped(p: number, q: number, r: number): boolean {
-  return p > 0 && p < 1 && q > 0 && q < 1 && r > 0 && r < 1;
-}
-
 /**
  * The image's median |residual| in each intensity bin (film noise depends on density; a detector's on dose), a
  * sparse bin taking its nearest filled neighbour's; null when no bin has enough samples.
  */
-function binMedians(size: Float32Array, bin: Uint8Array, n: number, perBin: Int32Array): Float64Array | null {
+function expectedNoise(samples: SeamSamples): Float64Array | null {
+  const { perBin } = samples;
   const medians = new Float64Array(BINS);
   const filled: number[] = [];
   for (let b = 0; b < BINS; b++) if (perBin[b] >= MIN_BIN_SAMPLES) filled.push(b);
   if (filled.length === 0) return null;
-  const chosen = selectInBins(size, bin, n, perBin);
+  const chosen = binMedians(samples);
   for (const b of filled) medians[b] = Math.max(1e-9, chosen[b]);
   for (let b = 0; b < BINS; b++) {
     if (perBin[b] >= MIN_BIN_SAMPLES) continue;
@@ -252,61 +176,6 @@ function binMedians(size: Float32Array, bin: Uint8Array, n: number, perBin: Int3
     medians[b] = medians[nearest];
   }
   return medians;
-}
-
-/** Radix digits of {@link selectInBins}: 11, 11 and 10 bits of a float32's pattern, high to low. */
-const DIGITS = [
-  { shift: 21, width: 11 },
-  { shift: 10, width: 11 },
-  { shift: 0, width: 10 },
-] as const;
-
-/**
- * Each filled bin's sample of rank floor(count / 2) in ascending order: its median, the upper one of an even count;
- * 0 for the bins with fewer than {@link MIN_BIN_SAMPLES}. `size`: the first n samples' values, `bin`: their bins
- * (below {@link BINS}), `perBin`: how many each bin has.
- *
- * The samples are >= 0 (sizes of residuals), whose float32 bit patterns order like the numbers, so three radix
- * passes over all samples at once, each keeping only those whose higher digits match their bin's median so far,
- * find the exact element a selection per bin would (it was a copy sorted by bin and a Hoare selection per bin: the
- * larger cost of the two in a browser worker).
- */
-export function selectInBins(size: Float32Array, bin: Uint8Array, n: number, perBin: Int32Array): Float32Array {
-  const keys = new Uint32Array(size.buffer, size.byteOffset, n);
-  const counts = scratch(Int32Array, 'seam.digits', BINS << 11);
-  // Per bin: the digits found so far (-1: not searched) and the rank left within them.
-  const prefix = new Int32Array(BINS).fill(-1);
-  const rank = new Int32Array(BINS);
-  for (let b = 0; b < BINS; b++) {
-    if (perBin[b] < MIN_BIN_SAMPLES) continue;
-    prefix[b] = 0;
-    rank[b] = perBin[b] >> 1;
-  }
-  let above = 32; // the bits the prefix holds are those above this one
-  for (const { shift, width } of DIGITS) {
-    counts.fill(0);
-    const mask = (1 << width) - 1;
-    for (let k = 0; k < n; k++) {
-      const b = bin[k];
-      const key = keys[k];
-      // `above` is 32 on the first pass: a shift by 32 is a shift by 0 in JavaScript, so test it apart.
-      if (above < 32 ? key >>> above !== prefix[b] : prefix[b] !== 0) continue;
-      counts[(b << 11) | ((key >>> shift) & mask)]++;
-    }
-    for (let b = 0; b < BINS; b++) {
-      if (prefix[b] < 0) continue;
-      let digit = 0;
-      let left = rank[b];
-      while (left >= counts[(b << 11) | digit]) left -= counts[(b << 11) | digit++];
-      prefix[b] = (prefix[b] << width) | digit;
-      rank[b] = left;
-    }
-    above = shift;
-  }
-  const chosen = new Float32Array(BINS);
-  const bits = new Uint32Array(chosen.buffer);
-  for (let b = 0; b < BINS; b++) if (prefix[b] >= 0) bits[b] = prefix[b];
-  return chosen;
 }
 
 /** Cell sums of the next octave: 2x2 cells of this one. */
