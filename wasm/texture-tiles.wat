@@ -90,7 +90,8 @@
                 (br $move)))
             (call $residualRow (local.get $band) (i32.mul (i32.add (local.get $r) (i32.const 3)) (local.get $width)) (local.get $width)
               (local.get $columns) (local.get $next))))
-        ;; Tile row r into every tile's sums, left to right.
+        ;; Tile row r into every tile's sums, left to right; its pixels are band row r + 2's.
+        (local.set $pixelRow (i32.add (local.get $band) (i32.shl (i32.mul (i32.add (local.get $r) (i32.const 2)) (local.get $width)) (i32.const 2))))
         (local.set $t (i32.const 0))
         (block $tilesDone
           (loop $tilesLoop
@@ -102,8 +103,6 @@
             (local.set $energy (f64.load offset=8 (local.get $at)))
             (local.set $horizontal (f64.load offset=16 (local.get $at)))
             (local.set $vertical (f64.load offset=24 (local.get $at)))
-            ;; Band row r + 2's pixels (tile row r).
-            (local.set $pixelRow (i32.add (local.get $band) (i32.shl (i32.mul (i32.add (local.get $r) (i32.const 2)) (local.get $width)) (i32.const 2))))
             (local.set $x (local.get $x0))
             (block $pixelsDone
               (loop $pixels

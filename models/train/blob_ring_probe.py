@@ -82,9 +82,16 @@ def ring_z(rel: np.ndarray, ok: np.ndarray, radius: float) -> np.ndarray:
         means[name], cover[name] = s / np.maximum(c, 1), c / k.sum()
     valid = (cover["feather"] > 0.9) & (cover["in"] > 0.9) & (cover["out"] > 0.9)
     dip = 1 - means["feather"] / np.maximum(0.5 * (means["in"] + means["out"]), 1e-6)
+    z = robust_z(dip, valid)
+    return np.full(dip.shape, -np.inf) if z is None else z
+
+
+def robust_z(dip: np.ndarray, valid: np.ndarray) -> np.ndarray | None:
+    """Each centre's dip in robust units (median, 1.4826 MAD) of the valid rings on every STEP-th centre, -inf where
+    not valid; None when fewer than 50 rings are valid."""
     d = dip[::STEP, ::STEP][valid[::STEP, ::STEP]]
     if d.size < 50:
-        return np.full(dip.shape, -np.inf)
+        return None
     med = np.median(d)
     z = (dip - med) / (1.4826 * np.median(np.abs(d - med)) + 1e-9)
     z[~valid] = -np.inf

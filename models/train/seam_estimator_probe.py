@@ -34,7 +34,7 @@ import numpy as np
 from scipy import fft as sfft
 from scipy import ndimage
 
-from blob_ring_probe import LAPLACE, RADII, SMALL, STEP, annulus, changed_circle, load
+from blob_ring_probe import LAPLACE, RADII, SMALL, STEP, annulus, changed_circle, load, robust_z
 
 RESULTS = Path(__file__).resolve().parent / "results" / "seam_estimator_probe.json"
 ESTIMATES = ("capped4", "capped2", "log", "rank")
@@ -104,12 +104,9 @@ def measure(job: tuple[str, str, str, str | None]) -> dict:
             valid = (cover[radius]["feather"] > 0.9) & (cover[radius]["in"] > 0.9) & (cover[radius]["out"] > 0.9)
             side = 0.5 * (means["in"] + means["out"])
             dip = side - means["feather"] if name == "log" else 1 - means["feather"] / np.maximum(side, 1e-6)
-            d = dip[::STEP, ::STEP][valid[::STEP, ::STEP]]
-            if d.size < 50:
+            z = robust_z(dip, valid)
+            if z is None:
                 continue
-            m = np.median(d)
-            z = (dip - m) / (1.4826 * np.median(np.abs(d - m)) + 1e-9)
-            z[~valid] = -np.inf
             best = max(best, float(z[::STEP, ::STEP].max()))
             if circle:
                 cy, cx, extent = circle

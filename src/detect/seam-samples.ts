@@ -89,6 +89,7 @@ export function seamSamples(display: Float32Array, width: number, height: number
   // Image row r is held in slot r % 3: a sampled row and its two neighbours, each row copied once when step is 1.
   const rows = new Float32Array(buffer, 0, 3 * width);
   const held = [-1, -1, -1];
+  const slot = (r: number) => 4 * width * (r % 3);
   const xEnd = Math.min(width - 1, cellsW * cell);
   let n = 0;
   for (let y = 1; y < Math.min(height - 1, cellsH * cell); y += step) {
@@ -98,7 +99,6 @@ export function seamSamples(display: Float32Array, width: number, height: number
       held[r % 3] = r;
     }
     const maskRow = breast ? at.mask + Math.min(breast.height - 1, Math.floor(y / breast.block)) * breast.width : -1;
-    const slot = (r: number) => 4 * width * (r % 3);
     n = k.sampleRow(slot(y - 1), slot(y), slot(y + 1), xEnd, step, cell, ((y / cell) | 0) * cellsW, maskRow, at.maskColumn, at.size, at.bin, at.where, at.perBin, n);
   }
   return { n, perBin: perBin.slice(), at, cells };
