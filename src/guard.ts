@@ -22,8 +22,9 @@ export interface Guard {
    * kernels on unoptimised code, and the first checks take several times a later one. Call it when the viewer is
    * idle (after login, before the worklist opens); it gives way to `check()`: a check asked for meanwhile waits for
    * at most the one warm-up check already running. Give it the size of the viewer's usual images: a check of
-   * another size sets up its own working buffers on its first run. A restarted worker (`'worker-restarted'` event)
-   * starts cold again.
+   * another size sets up its own working buffers on its first run. A worker that had to be restarted
+   * (`'worker-restarted'` event) repeats the last warm-up asked for (unless it was aborted) once it is ready, in the
+   * background and giving way to checks like any warm-up, so the viewer is not left with a cold guard after a crash.
    *
    * @example
    * ```ts
@@ -98,6 +99,8 @@ class GuardClient implements Guard {
   private current: Generation | null = null;
   private disposed = false;
   private nextId = 1;
+  /** The last warm-up asked for (null when none, or when it was aborted): a restarted worker repeats it. */
+  private lastWarmUp: { checks: number; width: number; height: number } | null = null;
 
   constructor(private readonly options: GuardOptions) {
     this.init = {
@@ -183,9 +186,29 @@ class GuardClient implements Guard {
     if (!generation) {
       generation = this.spawn();
       this.emit({ type: 'worker-restarted', reason: 'the previous worker was lost' });
+      this.rewarm(generation);
     }
     await generation.ready;
     return generation;
+  }
+
+  /**
+   * Repeats the last warm-up on a restarted worker once it is ready. A task later, so that the call that restarted it
+   * reaches the worker first: the warm-up then runs behind it instead of delaying it. Its outcome is nobody's to
+   * handle (a failing check fails the viewer's own checks too).
+   */
+  private rewarm(generation: Generation): void {
+    const last = this.lastWarmUp;
+    if (!last) return;
+    generation.ready.then(
+      () =>
+        setTimeout(() => {
+          if (this.current !== generation || generation.dead) return;
+          const id = this.nextId++;
+          this.track(generation, generation.remote.warmUp({ id, ...last })).catch(() => undefined);
+        }, 0),
+      () => undefined,
+    );
   }
 
   async check(image: ImageInput, options: CheckOptions & { transfer?: boolean } = {}): Promise<Report> {
@@ -212,7 +235,13 @@ class GuardClient implements Guard {
     const width = warmUpOption('width', options.width, WARM_UP_SIDE, WARM_UP_MIN_SIDE, MAX_DIMENSION, ' pixels');
     const height = warmUpOption('height', options.height, WARM_UP_SIDE, WARM_UP_MIN_SIDE, MAX_DIMENSION, ' pixels');
     const id = this.nextId++;
-    return this.send(id, 'warm-up', options.signal, (remote) => remote.warmUp({ id, checks, width, height }));
+    const asked = { checks, width, height };
+    this.lastWarmUp = asked;
+    // A warm-up the viewer called off is not one to repeat.
+    options.signal?.addEventListener('abort', () => {
+      if (this.lastWarmUp === asked) this.lastWarmUp = null;
+    }, { once: true });
+    return this.send(id, 'warm-up', options.signal, (remote) => remote.warmUp({ id, ...asked }));
   }
 
   /**

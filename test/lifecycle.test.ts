@@ -1,24 +1,11 @@
 import { createGuard, type GuardEvent } from '../dist/index.js';
-import { assert, assertClose, fixtureManifest, quantise8, rejection, syntheticBreast } from './support/helpers.js';
+import { assert, assertClose, captureWorkers, fixtureManifest, quantise8, rejection, syntheticBreast } from './support/helpers.js';
 
 const width = 200;
 const height = 160;
 
 function image(seed: number) {
   return { data: quantise8(syntheticBreast(width, height, seed, seed % 2 ? 'left' : 'right', 0.01 + (seed % 7) * 0.02)), width, height };
-}
-
-/** Captures the Worker objects the guard creates, so a test can kill one from outside. */
-function captureWorkers(): { workers: Worker[]; restore: () => void } {
-  const Original = globalThis.Worker;
-  const workers: Worker[] = [];
-  globalThis.Worker = class extends Original {
-    constructor(url: string | URL, options?: WorkerOptions) {
-      super(url, options);
-      workers.push(this);
-    }
-  } as typeof Worker;
-  return { workers, restore: () => (globalThis.Worker = Original) };
 }
 
 describe('lifecycle', () => {

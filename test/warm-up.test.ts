@@ -1,5 +1,5 @@
 import { createGuard, type Report } from '../dist/index.js';
-import { assert, fixtureManifest, quantise16, rejection, syntheticBreast } from './support/helpers.js';
+import { assert, captureWorkers, fixtureManifest, quantise16, rejection, syntheticBreast } from './support/helpers.js';
 
 // Not the warm-up's own size (512): the image a viewer sends next may be any size.
 const width = 300;
@@ -118,6 +118,54 @@ describe('warmUp', () => {
       assert(later - atAbort <= 1 && later < 50, `${atAbort} warm-up checks at the abort, ${later} after 1.5 s: the worker went on`);
     } finally {
       await guard.dispose();
+    }
+  });
+
+  it('is repeated by a restarted worker, unless it was aborted', async () => {
+    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    // diagnostics() is internal (bench/ and tests): the worker's finished warm-up checks and the last one's size.
+    type Diagnostics = { warmUpChecks: number; warmUpSize: unknown };
+    const diagnostics = (guard: object) => (guard as { diagnostics(): Promise<Diagnostics> }).diagnostics();
+    /** Kills the guard's current worker and waits until the guard has noticed (a pending check rejects). */
+    const kill = async (guard: Awaited<ReturnType<typeof createGuard>>, worker: Worker) => {
+      const pending = guard.check(image());
+      worker.terminate();
+      assert((await rejection(pending, 'check on the killed worker')).code === 'worker-lost', 'worker-lost');
+    };
+    const capture = captureWorkers();
+    const warmed = await createGuard({ manifestUrl: fixtureManifest, backend: 'wasm' });
+    const plain = await createGuard({ manifestUrl: fixtureManifest, backend: 'wasm' });
+    try {
+      assert((await warmed.warmUp({ checks: 2, width, height })).stopped === 'done', 'first warm-up done');
+      await kill(warmed, capture.workers[0]);
+      await kill(plain, capture.workers[1]);
+      // The first call after the loss starts the fresh worker; the warm-up follows it there.
+      assert((await warmed.check(image())).decision !== undefined, 'the fresh worker checks');
+      await plain.info();
+      let after = await diagnostics(warmed);
+      for (let tries = 0; tries < 600 && after.warmUpChecks < 2; tries++) {
+        await pause(50);
+        after = await diagnostics(warmed);
+      }
+      assert(after.warmUpChecks === 2, `warm-up checks on the fresh worker: ${after.warmUpChecks}`);
+      assert(JSON.stringify(after.warmUpSize) === `{"width":${width},"height":${height}}`, `size ${JSON.stringify(after.warmUpSize)}`);
+      // Time for a few checks of the fixture models: none come on a guard that was never warmed up.
+      await pause(1500);
+      assert((await diagnostics(plain)).warmUpChecks === 0, 'a guard never warmed up is not warmed up by a restart');
+      // An aborted warm-up is not repeated.
+      const controller = new AbortController();
+      const aborting = warmed.warmUp({ checks: 50, signal: controller.signal });
+      controller.abort();
+      assert((await rejection(aborting, 'aborted warm-up')).code === 'aborted', 'aborted');
+      await kill(warmed, capture.workers[2]);
+      await warmed.info();
+      await pause(1500);
+      assert((await diagnostics(warmed)).warmUpChecks === 0, 'the aborted warm-up was repeated');
+      assert(capture.workers.length === 5, `workers spawned: ${capture.workers.length}`);
+    } finally {
+      capture.restore();
+      await warmed.dispose();
+      await plain.dispose();
     }
   });
 });

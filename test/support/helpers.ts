@@ -307,3 +307,16 @@ export function skinLine(image: Float32Array, width: number, height: number): Fl
   }
   return cut;
 }
+
+/** Captures the Worker objects the guard creates, so a test can kill one from outside. */
+export function captureWorkers(): { workers: Worker[]; restore: () => void } {
+  const Original = globalThis.Worker;
+  const workers: Worker[] = [];
+  globalThis.Worker = class extends Original {
+    constructor(url: string | URL, options?: WorkerOptions) {
+      super(url, options);
+      workers.push(this);
+    }
+  } as typeof Worker;
+  return { workers, restore: () => (globalThis.Worker = Original) };
+}
