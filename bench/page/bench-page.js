@@ -104,7 +104,7 @@ window.cadguardBench = {
    * the same image and shape, and a full check(). The image is at the model's input size, so the pixel work is
    * small and the figure isolates what the SDK adds around the model (item 4 measures full-field pixels).
    */
-  async overhead({ backend, manifestUrl, threads, reps, warmup }) {
+  async overhead({ backend, manifestUrl, threads, reps, warmup, batches = false }) {
     const model = await classifierOf(manifestUrl);
     const [, , height, width] = model.shape;
     const pixels = syntheticImage(width, height, 7);
@@ -119,20 +119,26 @@ window.cadguardBench = {
         const input = image();
         return timed(() => guard.check(input, { integrity, heatmap: false }));
       };
-      const rawRun = async () => {
-        const data = tensor.slice();
-        return timed(() => raw.call('run', { data, shape: [1, 1, height, width] }, [data.buffer]));
+      const rawRun = async (n = 1) => {
+        const data = new Float32Array(n * tensor.length);
+        for (let k = 0; k < n; k++) data.set(tensor, k * tensor.length);
+        return timed(() => raw.call('run', { data, shape: [n, 1, height, width] }, [data.buffer]));
       };
+      // Batches of 2 and 3 of the same raw run: what a batch costs on this backend against one image, which is what
+      // feature squeezing's extra inputs cost whether they run as a batch of their own or with the classifier's.
+      const sides = batches && model.batch === 'dynamic' ? ['raw', 'off', 'full', 'raw2', 'raw3'] : ['raw', 'off', 'full'];
       const samples = [];
       for (let i = 0; i < warmup + reps; i++) {
         // Alternate the order so neither side always runs right after the other's garbage.
-        const order = i % 2 ? ['raw', 'off', 'full'] : ['off', 'raw', 'full'];
+        const order = i % 2 ? sides : [sides[1], sides[0], ...sides.slice(2)];
         const row = {};
         for (const side of order) {
           if (side === 'raw') {
             const { ms, result } = await rawRun();
             row.raw = ms;
             row.rawInWorker = result.ms;
+          } else if (side === 'raw2' || side === 'raw3') {
+            row[`${side}InWorker`] = (await rawRun(Number(side.slice(3)))).result.ms;
           } else {
             const { ms, result } = await sdk(side === 'full');
             row[side] = ms;
