@@ -23,8 +23,10 @@ export interface Guard {
    * idle (after login, before the worklist opens); it gives way to `check()`: a check asked for meanwhile waits for
    * at most the one warm-up check already running. Give it the size of the viewer's usual images: a check of
    * another size sets up its own working buffers on its first run. A worker that had to be restarted
-   * (`'worker-restarted'` event) repeats the last warm-up asked for (unless it was aborted) once it is ready, in the
-   * background and giving way to checks like any warm-up, so the viewer is not left with a cold guard after a crash.
+   * (`'worker-restarted'` event) repeats the last warm-up that finished once it is ready, in the background and giving
+   * way to checks like any warm-up, so the viewer is not left with a cold guard after a crash; not after a later
+   * warm-up was aborted, and never again once a repeat has failed (a warm-up that takes the worker down is not
+   * repeated on every restart).
    *
    * @example
    * ```ts
@@ -99,7 +101,7 @@ class GuardClient implements Guard {
   private current: Generation | null = null;
   private disposed = false;
   private nextId = 1;
-  /** The last warm-up asked for (null when none, or when it was aborted): a restarted worker repeats it. */
+  /** The last warm-up that finished (null when none, after an aborted one, or once a repeat failed): a restarted worker repeats it. */
   private lastWarmUp: { checks: number; width: number; height: number } | null = null;
 
   constructor(private readonly options: GuardOptions) {
@@ -194,8 +196,8 @@ class GuardClient implements Guard {
 
   /**
    * Repeats the last warm-up on a restarted worker once it is ready. A task later, so that the call that restarted it
-   * reaches the worker first: the warm-up then runs behind it instead of delaying it. Its outcome is nobody's to
-   * handle (a failing check fails the viewer's own checks too).
+   * reaches the worker first: the warm-up then runs behind it instead of delaying it. Nobody awaits it; if it fails
+   * (the worker lost again, perhaps by the warm-up itself), it is not repeated again.
    */
   private rewarm(generation: Generation): void {
     const last = this.lastWarmUp;
@@ -205,7 +207,9 @@ class GuardClient implements Guard {
         setTimeout(() => {
           if (this.current !== generation || generation.dead) return;
           const id = this.nextId++;
-          this.track(generation, generation.remote.warmUp({ id, ...last })).catch(() => undefined);
+          this.track(generation, generation.remote.warmUp({ id, ...last })).catch(() => {
+            if (this.lastWarmUp === last) this.lastWarmUp = null;
+          });
         }, 0),
       () => undefined,
     );
@@ -236,12 +240,17 @@ class GuardClient implements Guard {
     const height = warmUpOption('height', options.height, WARM_UP_SIDE, WARM_UP_MIN_SIDE, MAX_DIMENSION, ' pixels');
     const id = this.nextId++;
     const asked = { checks, width, height };
-    this.lastWarmUp = asked;
-    // A warm-up the viewer called off is not one to repeat.
-    options.signal?.addEventListener('abort', () => {
-      if (this.lastWarmUp === asked) this.lastWarmUp = null;
-    }, { once: true });
-    return this.send(id, 'warm-up', options.signal, (remote) => remote.warmUp({ id, ...asked }));
+    // A warm-up the viewer called off is not one to repeat, nor is an earlier one.
+    const forget = () => (this.lastWarmUp = null);
+    options.signal?.addEventListener('abort', forget, { once: true });
+    try {
+      const report = await this.send(id, 'warm-up', options.signal, (remote) => remote.warmUp({ id, ...asked }));
+      // Only one that finished: a warm-up that failed (or took its worker down) is not repeated on the next worker.
+      this.lastWarmUp = asked;
+      return report;
+    } finally {
+      options.signal?.removeEventListener('abort', forget);
+    }
   }
 
   /**

@@ -1,10 +1,21 @@
-import { createGuard, type Report } from '../dist/index.js';
+import { createGuard, type Guard, type Report } from '../dist/index.js';
 import { assert, captureWorkers, fixtureManifest, quantise16, rejection, syntheticBreast } from './support/helpers.js';
 
 // Not the warm-up's own size (512): the image a viewer sends next may be any size.
 const width = 300;
 const height = 420;
 const image = () => ({ data: quantise16(syntheticBreast(width, height, 11, 'right', 0.02), 12), width, height, bitsStored: 12 });
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+// diagnostics() is internal (bench/ and tests): the worker's finished warm-up checks and the last one's size.
+type Diagnostics = { warmUpChecks: number; warmUpSize: unknown };
+const diagnostics = (guard: object) => (guard as { diagnostics(): Promise<Diagnostics> }).diagnostics();
+/** Kills the guard's current worker and waits until the guard has noticed (a pending check rejects). */
+async function kill(guard: Guard, worker: Worker) {
+  const pending = guard.check(image());
+  worker.terminate();
+  assert((await rejection(pending, 'check on the killed worker')).code === 'worker-lost', 'worker-lost');
+}
 
 /** What a check computed, without its timings and audit times. */
 function values(report: Report) {
@@ -121,17 +132,7 @@ describe('warmUp', () => {
     }
   });
 
-  it('is repeated by a restarted worker, unless it was aborted', async () => {
-    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-    // diagnostics() is internal (bench/ and tests): the worker's finished warm-up checks and the last one's size.
-    type Diagnostics = { warmUpChecks: number; warmUpSize: unknown };
-    const diagnostics = (guard: object) => (guard as { diagnostics(): Promise<Diagnostics> }).diagnostics();
-    /** Kills the guard's current worker and waits until the guard has noticed (a pending check rejects). */
-    const kill = async (guard: Awaited<ReturnType<typeof createGuard>>, worker: Worker) => {
-      const pending = guard.check(image());
-      worker.terminate();
-      assert((await rejection(pending, 'check on the killed worker')).code === 'worker-lost', 'worker-lost');
-    };
+  it('is repeated by a restarted worker, unless a later one was aborted', async () => {
     const capture = captureWorkers();
     const warmed = await createGuard({ manifestUrl: fixtureManifest, backend: 'wasm' });
     const plain = await createGuard({ manifestUrl: fixtureManifest, backend: 'wasm' });
@@ -166,6 +167,27 @@ describe('warmUp', () => {
       capture.restore();
       await warmed.dispose();
       await plain.dispose();
+    }
+  });
+
+  it('is not repeated again once a repeat failed', async () => {
+    const capture = captureWorkers();
+    const guard = await createGuard({ manifestUrl: fixtureManifest, backend: 'wasm' });
+    try {
+      assert((await guard.warmUp({ checks: 50, width: 64, height: 64 })).stopped === 'done', 'warm-up done');
+      await kill(guard, capture.workers[0]);
+      await guard.info();
+      // The repeat is running on the fresh worker: take that worker down too.
+      for (let tries = 0; tries < 600 && (await diagnostics(guard)).warmUpChecks < 1; tries++) await pause(20);
+      assert((await diagnostics(guard)).warmUpChecks >= 1, 'the repeat started');
+      await kill(guard, capture.workers[1]);
+      await guard.info();
+      await pause(1500);
+      assert((await diagnostics(guard)).warmUpChecks === 0, 'a warm-up whose repeat failed was repeated again');
+      assert(capture.workers.length === 3, `workers spawned: ${capture.workers.length}`);
+    } finally {
+      capture.restore();
+      await guard.dispose();
     }
   });
 });
