@@ -16,6 +16,14 @@ async function kill(guard: Guard, worker: Worker) {
   worker.terminate();
   assert((await rejection(pending, 'check on the killed worker')).code === 'worker-lost', 'worker-lost');
 }
+/** Kills the guard's worker, starts the next one and fails with `what` if a warm-up runs there within 1.5 s. */
+async function killedAndNotWarmed(guard: Guard, worker: Worker, what: string) {
+  await kill(guard, worker);
+  await guard.info();
+  // Time for a few checks of the fixture models.
+  await pause(1500);
+  assert((await diagnostics(guard)).warmUpChecks === 0, what);
+}
 
 /** What a check computed, without its timings and audit times. */
 function values(report: Report) {
@@ -158,10 +166,7 @@ describe('warmUp', () => {
       const aborting = warmed.warmUp({ checks: 50, signal: controller.signal });
       controller.abort();
       assert((await rejection(aborting, 'aborted warm-up')).code === 'aborted', 'aborted');
-      await kill(warmed, capture.workers[2]);
-      await warmed.info();
-      await pause(1500);
-      assert((await diagnostics(warmed)).warmUpChecks === 0, 'the aborted warm-up was repeated');
+      await killedAndNotWarmed(warmed, capture.workers[2], 'the aborted warm-up was repeated');
       assert(capture.workers.length === 5, `workers spawned: ${capture.workers.length}`);
     } finally {
       capture.restore();
@@ -180,10 +185,7 @@ describe('warmUp', () => {
       // The repeat is running on the fresh worker: take that worker down too.
       for (let tries = 0; tries < 600 && (await diagnostics(guard)).warmUpChecks < 1; tries++) await pause(20);
       assert((await diagnostics(guard)).warmUpChecks >= 1, 'the repeat started');
-      await kill(guard, capture.workers[1]);
-      await guard.info();
-      await pause(1500);
-      assert((await diagnostics(guard)).warmUpChecks === 0, 'a warm-up whose repeat failed was repeated again');
+      await killedAndNotWarmed(guard, capture.workers[1], 'a warm-up whose repeat failed was repeated again');
       assert(capture.workers.length === 3, `workers spawned: ${capture.workers.length}`);
     } finally {
       capture.restore();
